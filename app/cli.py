@@ -1,0 +1,167 @@
+"""The ``jobpath`` command: serve, migrate, seed-demo, create-user, openapi."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.core.config import get_settings
+from app.core.db import Database
+from app.models import Role
+
+cli = typer.Typer(
+    help="JobPath: case management for employment-assistance programmes.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _project_root() -> Path:
+    """Where alembic.ini lives: the source checkout, or the working directory of an install."""
+    source = Path(__file__).resolve().parent.parent
+    return source if (source / "alembic.ini").exists() else Path.cwd()
+
+
+ROOT = _project_root()
+
+
+def migrate_to_head(database_url: str | None = None) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    from alembic.config import Config
+
+    from alembic import command
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["configure_logger"] = False
+    if database_url:
+        config.attributes["database_url"] = database_url
+    command.upgrade(config, "head")
+
+
+async def _seed_demo() -> None:
+    from app.services import demo
+
+    settings = get_settings()
+    db = Database.from_settings(settings)
+    try:
+        async with db.sessionmaker() as session:
+            password = settings.demo_password.get_secret_value() if settings.demo_password else None
+            result = await demo.seed(session, password=password)
+    finally:
+        await db.engine.dispose()
+    if not result.created:
+        typer.echo("The database already has users; demo data not added.")
+        return
+    typer.echo(
+        "Demo data added: district 潘集区 (340406), users admin, caseworker (祁集镇), "
+        "employer (许岗村扶贫车间) and auditor."
+    )
+    if result.generated_password:
+        typer.echo(
+            f"Demo password (shown once; set JOBPATH_DEMO_PASSWORD to choose it): {result.password}"
+        )
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    migrate_to_head()
+    typer.echo("Database is at the newest migration.")
+
+
+@cli.command("seed-demo")
+def seed_demo() -> None:
+    """Add the demo district and users to an empty database."""
+    asyncio.run(_seed_demo())
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    demo: Annotated[bool, typer.Option(help="Seed demo data into an empty database.")] = True,
+) -> None:
+    """Migrate, seed the demo data on an empty database, and start the server."""
+    import uvicorn
+
+    migrate_to_head()
+    if demo:
+        asyncio.run(_seed_demo())
+    typer.echo(f"JobPath on http://{host}:{port}/docs")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+@cli.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[Role, typer.Option(help="caseworker, employer, auditor or admin")],
+    full_name: Annotated[str, typer.Option(help="Display name.")],
+    region: Annotated[str | None, typer.Option(help="Region code of the user's scope.")] = None,
+    employer_id: Annotated[int | None, typer.Option(help="Employer of an employer user.")] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a user (e.g. the first admin of a production database)."""
+    from app.errors import AppError
+    from app.services import users
+
+    async def run() -> None:
+        db = Database.from_settings(get_settings())
+        try:
+            async with db.sessionmaker() as session:
+                user = await users.create(
+                    session,
+                    actor=None,
+                    username=username,
+                    full_name=full_name,
+                    role=role,
+                    password=password,
+                    region_code=region,
+                    employer_id=employer_id,
+                )
+                typer.echo(f"Created user {user.username} (id {user.id}, {user.role}).")
+        finally:
+            await db.engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except AppError as exc:
+        typer.echo(f"Not created: {exc.detail}", err=True)
+        for err in exc.errors or []:
+            typer.echo(f"  {err.field}: {err.message}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@cli.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="File to write; stdout if omitted.")] = None,
+) -> None:
+    """Print (or write) the OpenAPI document the app serves."""
+    from app.main import create_app
+
+    text = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    cli()

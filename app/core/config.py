@@ -1,0 +1,107 @@
+"""One settings object, read from the environment (prefix ``JOBPATH_``) and an optional ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="JOBPATH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("JOBPATH_DATABASE_URL", "DATABASE_URL"),
+        description="sqlite+aiosqlite:///… (default, under data_dir) or postgresql+asyncpg://…",
+    )
+
+    read_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("JOBPATH_READ_DATABASE_URL", "READ_DATABASE_URL"),
+        description="Optional read replica for lists, search, exports and stats.",
+    )
+    db_pool_pre_ping: bool = False
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=3.0, gt=0)
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    db_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=100)
+    db_retry_after_seconds: int = Field(default=5, ge=1)
+
+    jwt_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='JSON object {"kid": "secret", ...}; the first (or jwt_active_kid) signs, '
+        "all verify. Required in production; generated under data_dir otherwise.",
+    )
+    jwt_active_kid: str | None = None
+    jwt_issuer: str = "jobpath"
+    jwt_audience: str = "jobpath-app"
+    access_token_minutes: int = Field(default=15, ge=1, le=120)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
+
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_seconds: int = Field(default=60, ge=1)
+    login_max_lockout_seconds: int = Field(default=3600, ge=1)
+
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_memory_kib: int = Field(default=19_456, ge=8)
+    argon2_parallelism: int = Field(default=1, ge=1)
+
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    stable_employment_days: int = Field(default=180, ge=1)
+    follow_up_months: list[int] = Field(default_factory=lambda: [1, 3, 6, 12])
+    attachment_dir: Path | None = Field(
+        default=None, description="Where evidence files are kept (default: data_dir/attachments)."
+    )
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    unpaid_alert_days: int = Field(default=30, ge=1)
+    shared_contact_alert_workers: int = Field(default=3, ge=2)
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    import_max_rows: int = Field(default=100_000, ge=1)
+    demo_password: SecretStr | None = None
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _defaults_and_production_rules(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'jobpath.db'}"
+        if self.environment == "production":
+            if not self.jwt_keys:
+                raise ValueError("JOBPATH_JWT_KEYS must be set in production")
+            for kid, secret in self.jwt_keys.items():
+                if len(secret.get_secret_value()) < 32:
+                    raise ValueError(f"JWT key {kid!r} is shorter than 32 characters")
+        if self.jwt_active_kid and self.jwt_keys and self.jwt_active_kid not in self.jwt_keys:
+            raise ValueError("JOBPATH_JWT_ACTIVE_KID names no key in JOBPATH_JWT_KEYS")
+        return self
+
+    @property
+    def attachments_path(self) -> Path:
+        return self.attachment_dir or self.data_dir / "attachments"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()

@@ -1,0 +1,97 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from app import errors
+from app.core import logging as app_logging
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.idempotency import IdempotentReplay, replay_response
+from app.middleware import AccessLogMiddleware, valid_request_id
+from app.routers import (
+    alerts,
+    audit,
+    auth,
+    claims,
+    employers,
+    employments,
+    follow_ups,
+    health,
+    households,
+    recruitment_events,
+    referrals,
+    regions,
+    stats,
+    subsidy_policies,
+    training,
+    users,
+    vacancies,
+    visits,
+    workers,
+)
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """
+Case management for employment-assistance programmes: registered poor labourers and their
+households, caseworkers' visits, training, vacancies, referrals and hires, and the subsidy
+claims that pay employers and workers.
+
+Sign in with **Authorize** (username and password). Errors are `application/problem+json`;
+lists are keyset-paginated (`limit`, `cursor`); money is integer fen; times are UTC.
+"""
+
+
+def operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app_logging.configure(settings)
+    db = Database.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="JobPath",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.db = db
+    app.state.db_retry_after_seconds = settings.db_retry_after_seconds
+    errors.install(app)
+
+    async def _replay(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IdempotentReplay)
+        return replay_response(exc)
+
+    app.add_exception_handler(IdempotentReplay, _replay)
+
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name="X-Request-ID",
+        validator=valid_request_id,
+    )
+    app.include_router(health.router)
+    for module in (
+        auth, users, regions, households, workers, visits, employers, vacancies, referrals,
+        employments, follow_ups, recruitment_events, training, subsidy_policies, claims,
+        alerts, stats, audit,
+    ):  # fmt: skip
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app

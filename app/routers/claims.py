@@ -1,0 +1,315 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse, StreamingResponse
+
+from app.core.config import get_settings
+from app.deps import (
+    ActingUser,
+    AdminUser,
+    AuditorUser,
+    CurrentUser,
+    OversightUser,
+    SessionDep,
+)
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+    responses,
+)
+from app.idempotency import Idempotent
+from app.models import AuditEntry, ClaimAttachment, ClaimStatus
+from app.pagination import Page, PageDep
+from app.schemas.audit import AuditEntryRead
+from app.schemas.claims import (
+    AttachmentRead,
+    ClaimCreate,
+    ClaimDetail,
+    ClaimRead,
+    ClaimUpdate,
+    FindingCreate,
+    FindingRead,
+    Payment,
+    PublicNoticeItem,
+    Reason,
+)
+from app.schemas.common import IdPath, IdQuery
+from app.services import attachments, claims, claims_export
+from app.uploads import read_limited
+from app.versioning import IfMatchDep, etag
+
+router = APIRouter(prefix="/claims", tags=["claims"])
+_READ = (Unauthorized, Forbidden, NotFound)
+_MOVE = responses(*_READ, Conflict, Unprocessable)
+RegionQuery = Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="Subtree.")]
+
+
+def _filters(
+    policy_code: Annotated[str | None, Query(max_length=40)] = None,
+    status: ClaimStatus | None = None,
+    region: RegionQuery = None,
+    employer_id: IdQuery = None,
+    worker_id: IdQuery = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    min_amount_fen: Annotated[int | None, Query(ge=0, le=10**12)] = None,
+    max_amount_fen: Annotated[int | None, Query(ge=0, le=10**12)] = None,
+    flagged: bool | None = None,
+) -> claims.ClaimFilters:
+    return claims.ClaimFilters(
+        policy_code=policy_code,
+        status=status,
+        region=region,
+        employer_id=employer_id,
+        worker_id=worker_id,
+        period_from=period_from,
+        period_to=period_to,
+        min_amount_fen=min_amount_fen,
+        max_amount_fen=max_amount_fen,
+        flagged=flagged,
+    )
+
+
+FiltersDep = Annotated[claims.ClaimFilters, Depends(_filters)]
+
+
+@router.post(
+    "",
+    response_model=ClaimRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(*_READ, Conflict, Unprocessable),
+)
+async def create_claim(
+    body: ClaimCreate, session: SessionDep, actor: ActingUser, _: Idempotent
+) -> ClaimRead:
+    """File a claim (a draft). Employers claim for their own confirmed employments;
+    caseworkers on a worker's behalf. The service checks eligibility against the evidence and
+    computes the amount; the same worker, policy and period can be claimed once (409)."""
+    return await claims.create(session, actor=actor, data=body.model_dump())
+
+
+@router.get("", response_model=Page[ClaimRead], responses=responses(*_READ, Unprocessable))
+async def list_claims(
+    session: SessionDep, actor: CurrentUser, page: PageDep, filters: FiltersDep
+) -> Page[ClaimRead]:
+    """Claims of your scope (employers: their own), by policy, status, region, employer,
+    worker, period and amount."""
+    return await claims.get_all(session, actor=actor, filters=filters, params=page)
+
+
+@router.get(
+    "/public-notice",
+    response_model=Page[PublicNoticeItem],
+    responses=responses(Unauthorized, Unprocessable),
+)
+async def list_public_notice(
+    session: SessionDep, actor: CurrentUser, page: PageDep, region: RegionQuery = None
+) -> Page[PublicNoticeItem]:
+    """Approved claims in their public notice (公示), names and ID numbers masked as a notice
+    shows them (张*明, 3404**********1234)."""
+    return await claims.public_notice(session, actor=actor, params=page, region=region)
+
+
+@router.get(
+    "/export",
+    responses={
+        200: {
+            "content": {t: {} for t in claims_export.CONTENT_TYPES.values()},
+            "description": "The claims, streamed.",
+        },
+        **responses(Unauthorized, Forbidden, NotFound, Unprocessable),
+    },
+    response_class=StreamingResponse,
+)
+async def export_claims(
+    request: Request,
+    session: SessionDep,
+    actor: OversightUser,
+    filters: FiltersDep,
+    format: Literal["csv", "xlsx"] = "csv",
+) -> StreamingResponse:
+    """Every claim of your scope passing the filters, as CSV (UTF-8 with BOM for Chinese
+    Excel) or XLSX, streamed with constant memory; personal data masked (auditors, admins)."""
+    await claims_export.check_filters(session, actor=actor, filters=filters)
+    stream = claims_export.csv_stream if format == "csv" else claims_export.xlsx_stream
+    return StreamingResponse(
+        stream(request.app.state.db, actor, filters),
+        media_type=claims_export.CONTENT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="claims.{format}"'},
+    )
+
+
+@router.get("/{claim_id}", response_model=ClaimDetail, responses=responses(*_READ))
+async def get_claim(
+    claim_id: IdPath, session: SessionDep, actor: CurrentUser, response: Response
+) -> ClaimDetail:
+    """One claim with its evidence, attachments, reviews and findings; claimed, approved and
+    paid amounts side by side."""
+    found = await claims.detail(session, actor=actor, claim_id=claim_id)
+    response.headers["ETag"] = etag(found.version)
+    return found
+
+
+@router.patch(
+    "/{claim_id}",
+    response_model=ClaimRead,
+    responses=responses(*_READ, Conflict, Unprocessable, PreconditionFailed, PreconditionRequired),
+)
+async def update_claim(
+    claim_id: IdPath,
+    body: ClaimUpdate,
+    session: SessionDep,
+    actor: ActingUser,
+    expected_version: IfMatchDep,
+) -> ClaimRead:
+    """Correct a draft or returned claim (the filer's side; send `If-Match`); the amount is
+    recomputed. An approved claim is frozen."""
+    return await claims.update_draft(
+        session,
+        actor=actor,
+        claim_id=claim_id,
+        expected_version=expected_version,
+        changes=body.model_dump(exclude_unset=True),
+    )
+
+
+@router.get("/{claim_id}/history", response_model=list[AuditEntryRead], responses=responses(*_READ))
+async def get_claim_history(
+    claim_id: IdPath, session: SessionDep, actor: CurrentUser
+) -> list[AuditEntry]:
+    """Every transition of the claim, from its audit trail, oldest first."""
+    return await claims.history(session, actor=actor, claim_id=claim_id)
+
+
+@router.post("/{claim_id}/submit", response_model=ClaimRead, responses=_MOVE)
+async def submit_claim(claim_id: IdPath, session: SessionDep, actor: ActingUser) -> ClaimRead:
+    """Submit a draft for review (the filer's side)."""
+    return await claims.submit(session, actor=actor, claim_id=claim_id)
+
+
+@router.post("/{claim_id}/approve", response_model=ClaimRead, responses=_MOVE)
+async def approve_claim(claim_id: IdPath, session: SessionDep, actor: AdminUser) -> ClaimRead:
+    """Approve the current review stage (admins; never the filer, each stage a different
+    person). The last approval freezes the amount and opens the public notice."""
+    return await claims.approve(session, actor=actor, claim_id=claim_id)
+
+
+@router.post("/{claim_id}/reject", response_model=ClaimRead, responses=_MOVE)
+async def reject_claim(
+    claim_id: IdPath, body: Reason, session: SessionDep, actor: AdminUser
+) -> ClaimRead:
+    """Reject the claim, with a reason (admins; final)."""
+    return await claims.reject(session, actor=actor, claim_id=claim_id, reason=body.reason)
+
+
+@router.post("/{claim_id}/return", response_model=ClaimRead, responses=_MOVE)
+async def return_claim(
+    claim_id: IdPath, body: Reason, session: SessionDep, actor: AdminUser
+) -> ClaimRead:
+    """Return the claim to draft for correction, with a reason (admins)."""
+    return await claims.return_to_draft(session, actor=actor, claim_id=claim_id, reason=body.reason)
+
+
+@router.post("/{claim_id}/objections", response_model=ClaimRead, responses=_MOVE)
+async def object_to_claim(
+    claim_id: IdPath, body: Reason, session: SessionDep, actor: OversightUser
+) -> ClaimRead:
+    """Record an objection raised during the public notice: the claim goes back under review
+    (admins, auditors)."""
+    return await claims.object_to(session, actor=actor, claim_id=claim_id, reason=body.reason)
+
+
+@router.post("/{claim_id}/pay", response_model=ClaimRead, responses=_MOVE)
+async def pay_claim(
+    claim_id: IdPath, body: Payment, session: SessionDep, actor: AdminUser
+) -> ClaimRead:
+    """Mark the claim paid with the payment reference, after its public notice (admins)."""
+    return await claims.pay(
+        session, actor=actor, claim_id=claim_id, payment_reference=body.payment_reference
+    )
+
+
+@router.post(
+    "/{claim_id}/findings",
+    response_model=FindingRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(*_READ, Unprocessable),
+)
+async def flag_claim(
+    claim_id: IdPath, body: FindingCreate, session: SessionDep, actor: AuditorUser
+) -> FindingRead:
+    """Flag the claim with a finding (auditors)."""
+    return await claims.add_finding(session, actor=actor, claim_id=claim_id, **body.model_dump())
+
+
+@router.post(
+    "/{claim_id}/attachments",
+    response_model=AttachmentRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(*_READ, Conflict, PayloadTooLarge, UnsupportedMediaType),
+)
+async def upload_attachment(
+    claim_id: IdPath,
+    session: SessionDep,
+    actor: ActingUser,
+    file: Annotated[UploadFile, File(description="A photo (PNG, JPEG, WebP) or a PDF.")],
+) -> ClaimAttachment:
+    """Attach evidence to a draft or submitted claim: images and PDF only (checked by
+    content), within the size limit; stored with its SHA-256."""
+    content = await read_limited(file, max_bytes=get_settings().attachment_max_bytes)
+    return await attachments.add(
+        session,
+        actor=actor,
+        claim_id=claim_id,
+        filename=file.filename or "evidence",
+        declared_type=file.content_type,
+        content=content,
+    )
+
+
+@router.get(
+    "/{claim_id}/attachments",
+    response_model=list[AttachmentRead],
+    responses=responses(*_READ),
+)
+async def list_attachments(
+    claim_id: IdPath, session: SessionDep, actor: CurrentUser
+) -> list[ClaimAttachment]:
+    """The claim's evidence files."""
+    return await attachments.get_all(session, actor=actor, claim_id=claim_id)
+
+
+@router.get(
+    "/{claim_id}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
+            "description": "The file.",
+        },
+        **responses(*_READ),
+    },
+)
+async def download_attachment(
+    claim_id: IdPath, attachment_id: IdPath, session: SessionDep, actor: CurrentUser
+) -> FileResponse:
+    """Download an evidence file of a claim you may see."""
+    found = await attachments.get(
+        session, actor=actor, claim_id=claim_id, attachment_id=attachment_id
+    )
+    return FileResponse(
+        attachments.path_of(found),
+        media_type=found.content_type,
+        filename=found.filename,
+        headers={"X-Content-SHA256": found.sha256},
+    )

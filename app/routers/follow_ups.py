@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+
+from app.deps import ReaderUser, SessionDep, StaffUser
+from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, responses
+from app.models import FollowUp, FollowUpStatus
+from app.pagination import PageDep, SyncPage
+from app.schemas.common import IdPath
+from app.schemas.employments import FollowUpRead, FollowUpRecord
+from app.services import employments
+
+router = APIRouter(prefix="/follow-ups", tags=["follow-ups"])
+
+
+@router.get(
+    "",
+    response_model=SyncPage[FollowUpRead],
+    responses=responses(Unauthorized, Forbidden, Unprocessable),
+)
+async def list_follow_ups(
+    session: SessionDep,
+    actor: ReaderUser,
+    page: PageDep,
+    due_before: date | None = None,
+    status: FollowUpStatus | None = FollowUpStatus.due,
+) -> SyncPage[FollowUpRead]:
+    """The caseworker's to-do list: follow-up checks of placements in your scope, by due
+    date (default: those still due). Auditors read it too."""
+    return await employments.due_follow_ups(
+        session, actor=actor, params=page, due_before=due_before, status=status
+    )
+
+
+@router.post(
+    "/{follow_up_id}",
+    response_model=FollowUpRead,
+    responses=responses(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
+)
+async def record_follow_up(
+    follow_up_id: IdPath, body: FollowUpRecord, session: SessionDep, actor: StaffUser
+) -> FollowUp:
+    """Record a check: still employed (with the wage) or left (which ends the employment)."""
+    return await employments.record_follow_up(
+        session, actor=actor, follow_up_id=follow_up_id, **body.model_dump()
+    )

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from app.errors import ServiceUnavailable, responses
+from app.services import health
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """The process is alive."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses=responses(ServiceUnavailable))
+async def readyz(request: Request) -> Health:
+    """The database answers."""
+    await health.ping(request.app.state.db)
+    return Health(status="ready")

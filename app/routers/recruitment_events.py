@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, status
+
+from app.deps import CurrentUser, SessionDep, StaffUser
+from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable, responses
+from app.idempotency import Idempotent
+from app.models import Campaign, RecruitmentEvent
+from app.pagination import Page, PageDep
+from app.schemas.common import IdPath
+from app.schemas.recruitment_events import (
+    Attendance,
+    EventCreate,
+    EventDetail,
+    EventParticipation,
+    EventRead,
+)
+from app.services import recruitment_events
+
+router = APIRouter(prefix="/recruitment-events", tags=["recruitment-events"])
+_READ = (Unauthorized, Forbidden, NotFound)
+
+
+@router.post(
+    "",
+    response_model=EventDetail,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, Unprocessable),
+)
+async def create_event(
+    body: EventCreate, session: SessionDep, actor: StaffUser, _: Idempotent
+) -> EventDetail:
+    """Announce a job fair or campaign, with the employers and vacancies taking part."""
+    event = await recruitment_events.create(session, actor=actor, data=body.model_dump())
+    assert event.id is not None
+    return await recruitment_events.detail(session, actor=actor, event_id=event.id)
+
+
+@router.get("", response_model=Page[EventRead], responses=responses(*_READ, Unprocessable))
+async def list_events(
+    session: SessionDep,
+    actor: CurrentUser,
+    page: PageDep,
+    campaign: Campaign | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+) -> Page[RecruitmentEvent]:
+    """Recruitment events, newest first."""
+    filters = recruitment_events.EventFilters(
+        campaign=campaign, from_date=from_date, to_date=to_date
+    )
+    return await recruitment_events.get_all(session, actor=actor, filters=filters, params=page)
+
+
+@router.get("/{event_id}", response_model=EventDetail, responses=responses(*_READ))
+async def get_event(event_id: IdPath, session: SessionDep, actor: CurrentUser) -> EventDetail:
+    """One event: who took part, how many of your workers came, and the referrals' outcomes."""
+    return await recruitment_events.detail(session, actor=actor, event_id=event_id)
+
+
+@router.post(
+    "/{event_id}/participants",
+    response_model=EventDetail,
+    responses=responses(*_READ, Unprocessable),
+)
+async def add_event_participants(
+    event_id: IdPath, body: EventParticipation, session: SessionDep, actor: StaffUser
+) -> EventDetail:
+    """Add employers and vacancies taking part."""
+    return await recruitment_events.add_participants(
+        session, actor=actor, event_id=event_id, **body.model_dump()
+    )
+
+
+@router.post("/{event_id}/attendees", response_model=EventDetail, responses=responses(*_READ))
+async def add_event_attendee(
+    event_id: IdPath, body: Attendance, session: SessionDep, actor: StaffUser
+) -> EventDetail:
+    """Record that a worker of your scope attended."""
+    return await recruitment_events.attend(
+        session, actor=actor, event_id=event_id, worker_id=body.worker_id
+    )

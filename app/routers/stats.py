@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter, Query, Response, status
+
+from app.deps import AdminUser, ReaderUser, SessionDep
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    Unprocessable,
+    responses,
+)
+from app.idempotency import Idempotent
+from app.models import ServiceStation, Target, TargetMetric
+from app.pagination import Page, PageDep
+from app.schemas.common import IdPath
+from app.schemas.stats import (
+    Breakdown,
+    Overview,
+    StationCreate,
+    StationRead,
+    TargetCreate,
+    TargetRead,
+    TargetUpdate,
+)
+from app.services import stats, stats_report, targets
+from app.versioning import IfMatchDep, etag
+
+router = APIRouter(tags=["stats"])
+_READ = (Unauthorized, Forbidden, NotFound)
+RegionParam = Annotated[
+    str | None, Query(pattern=r"^\d{6,12}$", description="Region subtree; default your scope.")
+]
+
+
+def _this_year() -> int:
+    return datetime.now(UTC).year
+
+
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="Default: this year.")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/stats/overview", response_model=Overview, responses=responses(*_READ, Unprocessable))
+async def get_overview(
+    session: SessionDep, actor: ReaderUser, region: RegionParam = None, year: Year = None
+) -> Overview:
+    """Every indicator of the programme for a region subtree and year, each with its
+    numerator and denominator (definitions in the README)."""
+    return await stats.overview(session, actor=actor, region=region, year=year or _this_year())
+
+
+@router.get(
+    "/stats/breakdown", response_model=Breakdown, responses=responses(*_READ, Unprocessable)
+)
+async def get_breakdown(
+    session: SessionDep,
+    actor: ReaderUser,
+    by: Literal["township", "month", "policy", "employer_kind"],
+    region: RegionParam = None,
+    year: Year = None,
+) -> Breakdown:
+    """The same figures split by township, month, policy or employer kind, for charts."""
+    return await stats.breakdown(
+        session, actor=actor, region=region, year=year or _this_year(), by=by
+    )
+
+
+@router.get(
+    "/stats/overview.xlsx",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX: {}}, "description": "The overview as a spreadsheet."},
+        **responses(*_READ, Unprocessable),
+    },
+)
+async def get_overview_report(
+    session: SessionDep, actor: ReaderUser, region: RegionParam = None, year: Year = None
+) -> Response:
+    """The overview as a spreadsheet report, with a chart of the monthly assisted and trained
+    counts."""
+    year = year or _this_year()
+    overview = await stats.overview(session, actor=actor, region=region, year=year)
+    monthly = await stats.breakdown(session, actor=actor, region=region, year=year, by="month")
+    content = await anyio.to_thread.run_sync(stats_report.workbook, overview, monthly)
+    name = f"jobpath-{overview.region_code}-{year}.xlsx"
+    return Response(
+        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.post(
+    "/targets",
+    response_model=TargetRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
+)
+async def create_target(
+    body: TargetCreate, session: SessionDep, actor: AdminUser, _: Idempotent
+) -> Target:
+    """Set a yearly target for a region: employment assistance or training (admin)."""
+    return await targets.create(session, actor=actor, data=body.model_dump())
+
+
+@router.get("/targets", response_model=Page[TargetRead], responses=responses(*_READ))
+async def list_targets(
+    session: SessionDep,
+    actor: ReaderUser,
+    page: PageDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    metric: TargetMetric | None = None,
+) -> Page[Target]:
+    """Targets of your scope."""
+    return await targets.get_all(session, actor=actor, params=page, year=year, metric=metric)
+
+
+@router.get("/targets/{target_id}", response_model=TargetRead, responses=responses(*_READ))
+async def get_target(
+    target_id: IdPath, session: SessionDep, actor: ReaderUser, response: Response
+) -> Target:
+    """One target."""
+    target = await targets.get(session, actor=actor, target_id=target_id)
+    response.headers["ETag"] = etag(target.version)
+    return target
+
+
+@router.patch(
+    "/targets/{target_id}",
+    response_model=TargetRead,
+    responses=responses(*_READ, PreconditionFailed, PreconditionRequired, Unprocessable),
+)
+async def update_target(
+    target_id: IdPath,
+    body: TargetUpdate,
+    session: SessionDep,
+    actor: AdminUser,
+    expected_version: IfMatchDep,
+) -> Target:
+    """Change a target's value (admin; send `If-Match`)."""
+    return await targets.update(
+        session,
+        actor=actor,
+        target_id=target_id,
+        expected_version=expected_version,
+        value=body.value,
+    )
+
+
+@router.post(
+    "/service-stations",
+    response_model=StationRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, Unprocessable),
+)
+async def create_service_station(
+    body: StationCreate, session: SessionDep, actor: AdminUser, _: Idempotent
+) -> ServiceStation:
+    """Register an employment service station (admin)."""
+    return await targets.create_station(session, actor=actor, data=body.model_dump())
+
+
+@router.get("/service-stations", response_model=Page[StationRead], responses=responses(*_READ))
+async def list_service_stations(
+    session: SessionDep, actor: ReaderUser, page: PageDep
+) -> Page[ServiceStation]:
+    """Employment service stations of your scope."""
+    return await targets.stations(session, actor=actor, params=page)

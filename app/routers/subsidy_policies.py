@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Response, status
+
+from app.deps import AdminUser, CurrentUser, SessionDep
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    Unprocessable,
+    responses,
+)
+from app.idempotency import Idempotent
+from app.models import PolicyRule, SubsidyPolicy
+from app.pagination import Page, PageDep
+from app.schemas.common import IdPath
+from app.schemas.subsidy_policies import PolicyCreate, PolicyRead, PolicyUpdate
+from app.services import subsidy_policies
+from app.versioning import IfMatchDep, etag
+
+router = APIRouter(prefix="/subsidy-policies", tags=["subsidy-policies"])
+
+
+@router.post(
+    "",
+    response_model=PolicyRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
+)
+async def create_policy(
+    body: PolicyCreate, session: SessionDep, actor: AdminUser, _: Idempotent
+) -> SubsidyPolicy:
+    """Add a subsidy policy: who is paid, the amount per unit in fen, units, conditions,
+    review stages, notice days, validity and region (admin)."""
+    return await subsidy_policies.create(session, actor=actor, data=body.model_dump())
+
+
+@router.get("", response_model=Page[PolicyRead], responses=responses(Unauthorized))
+async def list_policies(
+    session: SessionDep,
+    _actor: CurrentUser,
+    page: PageDep,
+    rule: PolicyRule | None = None,
+    valid_on: date | None = None,
+) -> Page[SubsidyPolicy]:
+    """The subsidy policies (everyone reads them)."""
+    return await subsidy_policies.get_all(session, params=page, rule=rule, valid_on=valid_on)
+
+
+@router.get("/{policy_id}", response_model=PolicyRead, responses=responses(Unauthorized, NotFound))
+async def get_policy(
+    policy_id: IdPath, session: SessionDep, _actor: CurrentUser, response: Response
+) -> SubsidyPolicy:
+    """One policy."""
+    policy = await subsidy_policies.get(session, policy_id=policy_id)
+    response.headers["ETag"] = etag(policy.version)
+    return policy
+
+
+@router.patch(
+    "/{policy_id}",
+    response_model=PolicyRead,
+    responses=responses(
+        Unauthorized, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
+    ),
+)
+async def update_policy(
+    policy_id: IdPath,
+    body: PolicyUpdate,
+    session: SessionDep,
+    actor: AdminUser,
+    expected_version: IfMatchDep,
+    response: Response,
+) -> SubsidyPolicy:
+    """Change a policy (admin; send `If-Match`). Approved claims keep their amounts."""
+    policy = await subsidy_policies.update(
+        session,
+        actor=actor,
+        policy_id=policy_id,
+        expected_version=expected_version,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    response.headers["ETag"] = etag(policy.version)
+    return policy

@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+
+from app.core.config import get_settings
+from app.deps import AdminUser, ReaderUser, SessionDep, StaffUser, audited_read
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+    responses,
+)
+from app.idempotency import Idempotent
+from app.models import EmploymentStatus, JobType, PovertyStatus, Skill
+from app.pagination import Page, PageDep, SyncPage, UpdatedSince, parse_updated_since
+from app.schemas.common import IdPath, IdQuery
+from app.schemas.imports import ImportReportRead
+from app.schemas.matching import VacancyMatch
+from app.schemas.workers import (
+    Timeline,
+    VisitRead,
+    WorkerCreate,
+    WorkerRead,
+    WorkerSummary,
+    WorkerUpdate,
+    WorkerVisitCreate,
+)
+from app.services import imports, matching, timeline, visits, workers
+from app.uploads import read_limited
+from app.versioning import IfMatchDep, etag
+
+router = APIRouter(prefix="/workers", tags=["workers"])
+_READ = (Unauthorized, Forbidden, NotFound)
+
+
+@router.post(
+    "",
+    response_model=WorkerRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
+)
+async def create_worker(
+    body: WorkerCreate, session: SessionDep, actor: StaffUser, response: Response, _: Idempotent
+) -> WorkerRead:
+    """Register a labourer in a household of your scope. Birth date and sex come from the ID
+    number; an ID number registered before answers 409 naming the record if you may see it."""
+    worker = await workers.create(session, actor=actor, data=body.model_dump())
+    response.headers["ETag"] = etag(worker.version)
+    # Masked: full values are shown, and that read audited, on the detail view only.
+    return WorkerRead.model_validate(worker, context={"reveal": False})
+
+
+@router.post(
+    "/import",
+    response_model=ImportReportRead,
+    responses=responses(
+        Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable
+    ),
+)
+async def import_workers(
+    session: SessionDep,
+    actor: StaffUser,
+    file: Annotated[UploadFile, File(description="The registry as CSV or XLSX.")],
+    dry_run: Annotated[bool, Query(description="Check every row, write nothing.")] = False,
+) -> imports.ImportReport:
+    """Upsert workers (and their households) by ID number from the provincial registry's
+    spreadsheet; answers row by row. A bad row writes nothing and never stops the good rows;
+    importing the same file again changes nothing."""
+    settings = get_settings()
+    content = await read_limited(file, max_bytes=settings.import_max_bytes)
+    return await imports.run(
+        session, actor=actor, content=content, dry_run=dry_run, max_rows=settings.import_max_rows
+    )
+
+
+@router.get("", response_model=SyncPage[WorkerSummary], responses=responses(*_READ, Unprocessable))
+async def list_workers(
+    session: SessionDep,
+    actor: ReaderUser,
+    page: PageDep,
+    region: Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="Subtree.")] = None,
+    employment_status: EmploymentStatus | None = None,
+    able_to_work: bool | None = None,
+    skill: Skill | None = None,
+    training_wish: Skill | None = None,
+    job_wish: JobType | None = None,
+    poverty_status: PovertyStatus | None = None,
+    household_id: IdQuery = None,
+    name: Annotated[
+        str | None,
+        Query(min_length=1, max_length=50, description="Prefix, or substring from 3 chars."),
+    ] = None,
+    id_suffix: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{3,17}[0-9Xx]$", description="The last 4+ ID characters."),
+    ] = None,
+    updated_since: UpdatedSince = None,
+) -> SyncPage[WorkerSummary]:
+    """Find workers in your scope (personal data masked); with `updated_since`, every change
+    since your last sync, deletions included as tombstones."""
+    filters = workers.WorkerFilters(
+        region=region,
+        employment_status=employment_status,
+        able_to_work=able_to_work,
+        skill=skill,
+        training_wish=training_wish,
+        job_wish=job_wish,
+        poverty_status=poverty_status,
+        household_id=household_id,
+        name=name,
+        id_suffix=id_suffix,
+    )
+    since = parse_updated_since(updated_since) if updated_since else None
+    return await workers.get_all(session, actor=actor, filters=filters, params=page, since=since)
+
+
+@router.get("/{worker_id}", response_model=WorkerRead, responses=responses(*_READ))
+@audited_read
+async def get_worker(
+    worker_id: IdPath, session: SessionDep, actor: ReaderUser, response: Response
+) -> WorkerRead:
+    """One worker. Caseworkers and admins see the full ID number and phone (the read is
+    audited); auditors see them masked."""
+    worker = await workers.read(session, actor=actor, worker_id=worker_id)
+    response.headers["ETag"] = etag(worker.version)
+    return worker
+
+
+@router.patch(
+    "/{worker_id}",
+    response_model=WorkerRead,
+    responses=responses(*_READ, Conflict, PreconditionFailed, Unprocessable, PreconditionRequired),
+)
+async def update_worker(
+    worker_id: IdPath,
+    body: WorkerUpdate,
+    session: SessionDep,
+    actor: StaffUser,
+    expected_version: IfMatchDep,
+    response: Response,
+) -> WorkerRead:
+    """Edit a worker (send `If-Match`). An edit made against an old version gets 412 with the
+    server's current record and the fields that differ; nothing is overwritten."""
+    worker = await workers.update(
+        session,
+        actor=actor,
+        worker_id=worker_id,
+        expected_version=expected_version,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    response.headers["ETag"] = etag(worker.version)
+    # Masked: full values are shown, and that read audited, on the detail view only.
+    return WorkerRead.model_validate(worker, context={"reveal": False})
+
+
+@router.delete("/{worker_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(*_READ))
+async def delete_worker(worker_id: IdPath, session: SessionDep, actor: AdminUser) -> Response:
+    """Remove a worker (admin); phones receive a tombstone at their next sync."""
+    await workers.delete(session, actor=actor, worker_id=worker_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{worker_id}/timeline", response_model=Timeline, responses=responses(*_READ))
+async def get_worker_timeline(
+    worker_id: IdPath, session: SessionDep, actor: ReaderUser
+) -> Timeline:
+    """Visits, enrolments, referrals, employments and claims of a worker, newest first."""
+    return await timeline.for_worker(session, actor=actor, worker_id=worker_id)
+
+
+@router.get(
+    "/{worker_id}/matches",
+    response_model=Page[VacancyMatch],
+    responses=responses(*_READ, Unprocessable),
+)
+async def list_worker_matches(
+    worker_id: IdPath, session: SessionDep, actor: StaffUser, page: PageDep
+) -> Page[VacancyMatch]:
+    """Open vacancies ranked for this worker, each with why it ranked."""
+    return await matching.matches_for_worker(session, actor=actor, worker_id=worker_id, params=page)
+
+
+@router.post(
+    "/{worker_id}/visits",
+    response_model=VisitRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(*_READ, Unprocessable),
+)
+async def create_worker_visit(
+    worker_id: IdPath,
+    body: WorkerVisitCreate,
+    session: SessionDep,
+    actor: StaffUser,
+    _: Idempotent,
+) -> VisitRead:
+    """Record a visit; status changes made at it update the worker in the same transaction."""
+    visit = await visits.record_worker_visit(
+        session, actor=actor, worker_id=worker_id, fields=body.model_dump()
+    )
+    return VisitRead.model_validate(visit)
+
+
+@router.get(
+    "/{worker_id}/visits",
+    response_model=SyncPage[VisitRead],
+    responses=responses(*_READ, Unprocessable),
+)
+async def list_worker_visits(
+    worker_id: IdPath, session: SessionDep, actor: ReaderUser, page: PageDep
+) -> SyncPage[VisitRead]:
+    """Visits to one worker, newest first."""
+    return await visits.get_all(session, actor=actor, params=page, worker_id=worker_id)

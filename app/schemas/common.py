@@ -1,0 +1,70 @@
+"""Shapes shared by every resource's schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from app.identifiers import InvalidIdentifier, normalise_credit_code, parse_resident_id
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RequestModel(BaseModel):
+    """Request bodies: unknown fields are refused (no mass assignment), strings trimmed, and
+    control characters (NUL …) refused, the same way on both databases."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
+            raise ValueError("control characters are not allowed")
+        return value
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _resident_id(value: str) -> str:
+    try:
+        return parse_resident_id(value).number
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _credit_code(value: str) -> str:
+    try:
+        return normalise_credit_code(value)
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from exc
+
+
+ResidentIdNumber = Annotated[
+    str,
+    Field(min_length=1, max_length=40, description="18-character resident ID (GB 11643)."),
+    AfterValidator(_resident_id),
+]
+CreditCode = Annotated[
+    str,
+    Field(min_length=1, max_length=40, description="Unified social credit code (GB 32100)."),
+    AfterValidator(_credit_code),
+]
+MobilePhone = Annotated[
+    str, Field(pattern=r"^1[3-9]\d{9}$", description="11-digit mainland mobile number.")
+]
+RegionCode = Annotated[str, Field(pattern=r"^\d{6,12}$", description="Division code.")]
+Notes = Annotated[str, Field(max_length=2000)]
+Fen = Annotated[
+    int, Field(ge=0, le=10_000_000_00, description="Money in fen (分): 350000 = ¥3,500.00.")
+]
+
+MAX_ID = 2**63 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id.")]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from app.models import Campaign
+from app.schemas.common import MAX_ID, RegionCode, RequestModel, ResponseModel
+
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class EventCreate(RequestModel):
+    name: str = Field(min_length=1, max_length=100)
+    campaign: Campaign
+    date: date
+    place: str = Field(min_length=1, max_length=200)
+    region_code: RegionCode
+    employer_ids: list[RecordId] = Field(default_factory=list, max_length=500)
+    vacancy_ids: list[RecordId] = Field(default_factory=list, max_length=2000)
+
+
+class Attendance(RequestModel):
+    worker_id: int = Field(ge=1, le=MAX_ID)
+
+
+class EventParticipation(RequestModel):
+    employer_ids: list[RecordId] = Field(default_factory=list, max_length=500)
+    vacancy_ids: list[RecordId] = Field(default_factory=list, max_length=2000)
+
+
+class EventOutcomes(ResponseModel):
+    attendees: int = Field(description="Workers of your scope who attended.")
+    referred: int
+    interviewed: int
+    hired: int
+    declined: int
+    withdrawn: int
+
+
+class EventRead(ResponseModel):
+    id: int
+    name: str
+    campaign: Campaign
+    date: date
+    place: str
+    region_code: str
+    created_by: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventDetail(EventRead):
+    employer_ids: list[int]
+    vacancy_ids: list[int]
+    outcomes: EventOutcomes

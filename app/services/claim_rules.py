@@ -1,0 +1,232 @@
+"""Eligibility and amount of a claim, checked against its evidence.
+
+Each policy rule is a function of the policy's data (amounts, units, conditions) and the
+evidence (the employment or enrolment behind the claim). It returns what is claimed — the
+period, the units, the amount in fen and the period keys the database keeps unique — or
+refuses with every reason that failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from app.errors import Conflict, Unprocessable
+from app.models import (
+    Employer,
+    Employment,
+    EmploymentKind,
+    Enrolment,
+    EnrolmentStatus,
+    PolicyRule,
+    SubsidyPolicy,
+    Worker,
+)
+from app.models.vocab import WorkLocation
+
+
+class AlreadyClaimed(Conflict):
+    code = "duplicate_claim"
+    title = "This worker, policy and period are already claimed"
+
+
+class ClaimIneligible(Unprocessable):
+    code = "claim_ineligible"
+    title = "The claim does not meet the policy's conditions"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    worker: Worker
+    worker_region_path: str
+    policy_region_path: str
+    employment: Employment | None = None
+    employer: Employer | None = None
+    enrolment: Enrolment | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    # Period keys of the worker under this policy already taken by other claims.
+    taken: frozenset[str] = frozenset()
+
+
+@dataclass
+class Assessment:
+    period_start: date
+    period_end: date
+    units: int
+    unit_amount_fen: int
+    period_keys: list[str]
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def amount_fen(self) -> int:
+        return self.units * self.unit_amount_fen
+
+
+def months(start: date, end: date) -> list[date]:
+    """The first days of the months from ``start``'s to ``end``'s."""
+    out, current = [], start.replace(day=1)
+    while current <= end:
+        out.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def month_end(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _distance(home: str, work: str | None) -> int:
+    """0 same township, 1 same county, 2 same province, 3 beyond (division-code prefixes)."""
+    if work is None:
+        return 0
+    for level, digits in enumerate((9, 6, 2)):
+        if home[:digits] == work[:digits]:
+            return level
+    return 3
+
+
+def _common(policy: SubsidyPolicy, ev: Evidence, on: date, reasons: list[str]) -> None:
+    if ev.worker.deleted_at is not None:
+        reasons.append("the worker is no longer registered")
+    if not ev.worker_region_path.startswith(ev.policy_region_path):
+        reasons.append("the worker lives outside the policy's region")
+    if on < policy.valid_from or (policy.valid_to is not None and on > policy.valid_to):
+        reasons.append(f"the policy is not in force on {on}")
+
+
+def _employment(ev: Evidence, reasons: list[str], *kinds: EmploymentKind) -> Employment | None:
+    job = ev.employment
+    if job is None:
+        reasons.append("no employment is given as evidence")
+        return None
+    if job.worker_id != ev.worker.id:
+        reasons.append("the employment is not the worker's")
+    if kinds and job.kind not in {k.value for k in kinds}:
+        reasons.append(f"the employment is {job.kind}, not {' or '.join(k.value for k in kinds)}")
+    return job
+
+
+def _monthly(policy: SubsidyPolicy, ev: Evidence, today: date, reasons: list[str],
+             *kinds: EmploymentKind, confirmed: bool) -> Assessment:  # fmt: skip
+    job = _employment(ev, reasons, *kinds)
+    if ev.period_start is None or ev.period_end is None:
+        reasons.append("give the months claimed (period_start and period_end)")
+        return Assessment(today, today, 1, policy.amount_fen, [], reasons)
+    claimed = months(ev.period_start, ev.period_end)
+    start, end = claimed[0], month_end(claimed[-1])
+    if job is not None:
+        if confirmed and not job.confirmed_by_employer:
+            reasons.append("the employer has not confirmed the employment")
+        if claimed[0] < job.start_date.replace(day=1):
+            reasons.append(f"the employment started on {job.start_date}, after the first month")
+        worked_until = min(job.end_date or today, today)
+        if end > worked_until:
+            reasons.append(f"the months claimed run past {worked_until}, the last day worked")
+    keys = [m.strftime("%Y-%m") for m in claimed]
+    total = len(ev.taken | set(keys))
+    if total > policy.max_units:
+        reasons.append(
+            f"{len(claimed)} months would bring the total to {total}, over the policy's "
+            f"maximum of {policy.max_units}"
+        )
+    _common(policy, ev, start, reasons)
+    return Assessment(start, end, len(claimed), policy.amount_fen, keys, reasons)
+
+
+def _on_job_training(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
+    reasons: list[str] = []
+    assessment = _monthly(policy, ev, today, reasons, EmploymentKind.job,
+                          EmploymentKind.workshop, confirmed=True)  # fmt: skip
+    _kind_allowed(policy, ev, reasons)
+    return assessment
+
+
+def _kind_allowed(policy: SubsidyPolicy, ev: Evidence, reasons: list[str]) -> None:
+    kinds = policy.conditions.get("employer_kinds")
+    if kinds and (ev.employer is None or ev.employer.kind not in kinds):
+        reasons.append(f"the employer must be a {' or '.join(kinds)}")
+
+
+def _assistance_post(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
+    reasons: list[str] = []
+    return _monthly(policy, ev, today, reasons, EmploymentKind.assistance_post, confirmed=False)
+
+
+def _workshop_absorption(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
+    reasons: list[str] = []
+    job = _employment(ev, reasons, EmploymentKind.workshop, EmploymentKind.job)
+    _kind_allowed(policy, ev, reasons)
+    needed = int(policy.conditions.get("min_employment_days", 180))
+    start = job.start_date if job else today
+    if job is not None:
+        if not job.confirmed_by_employer:
+            reasons.append("the employer has not confirmed the employment")
+        lasted = (min(job.end_date or today, today) - job.start_date).days
+        if lasted < needed:
+            reasons.append(f"the employment has lasted {lasted} days, not the {needed} required")
+    _common(policy, ev, start + timedelta(days=needed), reasons)
+    return Assessment(start, start + timedelta(days=needed), 1, policy.amount_fen, ["once"],
+                      reasons)  # fmt: skip
+
+
+def _job_seeking_once(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
+    reasons: list[str] = []
+    job = _employment(ev, reasons)
+    amount, start = policy.amount_fen, today
+    if job is not None:
+        start = job.start_date
+        if policy.conditions.get("requires_organised_export", True) and not job.organised_export:
+            reasons.append("the job was not reached by organised labour export")
+        distance = _distance(ev.worker.region_code, job.work_region_code)
+        if distance < 2:
+            reasons.append("the job is not outside the worker's home county")
+        by_distance = policy.conditions.get("amounts_by_distance") or {}
+        amount = int(by_distance.get(list(WorkLocation)[distance].value, amount))
+    _common(policy, ev, start, reasons)
+    return Assessment(start, start, 1, amount, ["once"], reasons)
+
+
+def _skills_training(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
+    reasons: list[str] = []
+    enrolment = ev.enrolment
+    finished = today
+    if enrolment is None:
+        reasons.append("no enrolment is given as evidence")
+        return Assessment(today, today, 1, policy.amount_fen, [], reasons)
+    if enrolment.worker_id != ev.worker.id:
+        reasons.append("the enrolment is not the worker's")
+    if enrolment.status != EnrolmentStatus.completed.value or not enrolment.certificate_number:
+        reasons.append("the enrolment is not completed with a certificate")
+    finished = enrolment.completed_on or today
+    _common(policy, ev, finished, reasons)
+    return Assessment(finished, finished, 1, policy.amount_fen, [f"enrolment:{enrolment.id}"],
+                      reasons)  # fmt: skip
+
+
+RULES = {
+    PolicyRule.on_job_training: _on_job_training,
+    PolicyRule.assistance_post: _assistance_post,
+    PolicyRule.workshop_absorption: _workshop_absorption,
+    PolicyRule.job_seeking_once: _job_seeking_once,
+    PolicyRule.skills_training: _skills_training,
+}
+
+
+def assess(policy: SubsidyPolicy, evidence: Evidence, *, today: date) -> Assessment:
+    """What may be claimed; :class:`ClaimIneligible` with every failed reason otherwise, and
+    :class:`AlreadyClaimed` when the periods are claimed already."""
+    assessment = RULES[PolicyRule(policy.rule)](policy, evidence, today)
+    overlap = sorted(evidence.taken & set(assessment.period_keys))
+    if overlap:
+        raise AlreadyClaimed(
+            f"Worker {evidence.worker.id} already has a claim under {policy.code} for "
+            f"{', '.join(overlap)}.",
+            periods=overlap,
+        )
+    if assessment.reasons:
+        raise ClaimIneligible(
+            "The claim is not eligible: " + "; ".join(assessment.reasons) + ".",
+            reasons=assessment.reasons,
+        )
+    return assessment

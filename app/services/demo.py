@@ -1,0 +1,114 @@
+"""Demo data: the district of 潘集区 (Huainan, Anhui), its townships and villages, a demo
+workshop and one user per role. People in it are made up; township codes are illustrative."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import commit
+from app.identifiers import credit_code_check_char
+from app.models import Employer, EmployerKind, RegionLevel, Role, User
+from app.models.base import utcnow
+from app.services import regions, users
+
+DISTRICT = ("340406", "潘集区")
+# township code → (name, [village names])
+TOWNSHIPS: dict[str, tuple[str, list[str]]] = {
+    "340406001": ("田集街道", ["田集社区", "谢圩村"]),
+    "340406100": ("平圩镇", ["平圩村", "马岗村", "新华村"]),
+    "340406101": ("泥河镇", ["泥河村", "曹岗村"]),
+    "340406102": ("高皇镇", ["高皇村", "刘集村"]),
+    "340406103": ("潘集镇", ["潘集村", "后湖村"]),
+    "340406104": ("芦集镇", ["芦集村", "大郢村"]),
+    "340406105": ("架河镇", ["架河村", "童圩村"]),
+    "340406106": ("夹沟镇", ["夹沟村", "王圩村"]),
+    "340406107": ("祁集镇", ["许岗村", "祁集村", "郑圩村"]),
+    "340406108": ("贺疃镇", ["贺疃村", "邵圩村"]),
+    "340406200": ("古沟回族乡", ["古沟村", "洪圩村"]),
+}
+QIJI, XUGANG = "340406107", "340406107201"
+WORKSHOP_CREDIT_17 = "93340406MA2TQJ001"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    password: str | None
+    generated_password: bool
+
+
+async def is_empty(session: AsyncSession) -> bool:
+    return not await session.scalar(select(func.count()).select_from(User))
+
+
+async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
+    """Seed the demo district and users into an empty database; a no-op otherwise."""
+    if not await is_empty(session):
+        return DemoResult(created=False, password=None, generated_password=False)
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    await _regions(session)
+    workshop = Employer(
+        name="祁集镇许岗村扶贫车间",
+        credit_code=WORKSHOP_CREDIT_17 + credit_code_check_char(WORKSHOP_CREDIT_17),
+        kind=EmployerKind.workshop.value,
+        region_code=XUGANG,
+        contact_name="许经理",
+        contact_phone="13900000000",
+        address="淮南市潘集区祁集镇许岗村",
+        verified=True,
+        verified_at=utcnow(),
+    )
+    session.add(workshop)
+    await commit(session)
+    people = [
+        ("admin", "区就业局管理员", Role.admin, DISTRICT[0], None),
+        ("caseworker", "祁集镇就业专干", Role.caseworker, QIJI, None),
+        ("employer", "许岗村扶贫车间负责人", Role.employer, None, workshop.id),
+        ("auditor", "区财政审计员", Role.auditor, DISTRICT[0], None),
+    ]
+    for username, full_name, role, region_code, employer_id in people:
+        await users.create(
+            session,
+            actor=None,
+            username=username,
+            full_name=full_name,
+            role=role,
+            password=password,
+            region_code=region_code,
+            employer_id=employer_id,
+        )
+    return DemoResult(created=True, password=password, generated_password=generated)
+
+
+async def _regions(session: AsyncSession) -> None:
+    await regions.create(
+        session,
+        actor=None,
+        code=DISTRICT[0],
+        name=DISTRICT[1],
+        level=RegionLevel.district,
+        parent_code=None,
+    )
+    for code, (name, villages) in TOWNSHIPS.items():
+        await regions.create(
+            session,
+            actor=None,
+            code=code,
+            name=name,
+            level=RegionLevel.township,
+            parent_code=DISTRICT[0],
+        )
+        for n, village in enumerate(villages, start=201):
+            await regions.create(
+                session,
+                actor=None,
+                code=f"{code}{n:03d}",
+                name=village,
+                level=RegionLevel.village,
+                parent_code=code,
+            )

@@ -1,0 +1,216 @@
+"""Recruitment events: job fairs and campaigns, the employers and vacancies taking part, the
+workers who came, and the referrals that came of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.core.db import commit, insert_ignore
+from app.errors import FieldError, NotFound, Unprocessable
+from app.models import (
+    Campaign,
+    Employer,
+    EventAttendee,
+    EventEmployer,
+    EventVacancy,
+    RecruitmentEvent,
+    Referral,
+    ReferralStatus,
+    Vacancy,
+)
+from app.pagination import Page, PageParams, paginate
+from app.schemas.recruitment_events import EventDetail, EventOutcomes, EventRead
+from app.scope import EVERYWHERE, Actor, scope_filter
+from app.services import audit, regions, workers
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+    title = "No such recruitment event"
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    campaign: Campaign | None = None
+    from_date: date | None = None
+    to_date: date | None = None
+
+
+def visible(actor: Actor) -> Any:
+    # Everyone in the programme may know about a job fair; employers see the events they
+    # take part in.
+    taking_part = select(col(EventEmployer.event_id)).where(
+        col(EventEmployer.employer_id) == (actor.employer_id or 0)
+    )
+    if actor.employer_id is not None:
+        return col(RecruitmentEvent.id).in_(taking_part)
+    return scope_filter(actor, region=col(RecruitmentEvent.region_code), open_to=EVERYWHERE)
+
+
+async def get(session: AsyncSession, *, actor: Actor, event_id: int) -> RecruitmentEvent:
+    event = await session.scalar(
+        select(RecruitmentEvent).where(col(RecruitmentEvent.id) == event_id, visible(actor))
+    )
+    if event is None:
+        raise EventNotFound(f"There is no recruitment event {event_id}.")
+    return event
+
+
+async def get_all(
+    session: AsyncSession, *, actor: Actor, filters: EventFilters, params: PageParams
+) -> Page[RecruitmentEvent]:
+    stmt = select(RecruitmentEvent).where(visible(actor))
+    if filters.campaign:
+        stmt = stmt.where(col(RecruitmentEvent.campaign) == filters.campaign.value)
+    if filters.from_date:
+        stmt = stmt.where(col(RecruitmentEvent.date) >= filters.from_date)
+    if filters.to_date:
+        stmt = stmt.where(col(RecruitmentEvent.date) <= filters.to_date)
+    return await paginate(
+        session, stmt, keys=[col(RecruitmentEvent.id)], params=params, descending=True
+    )
+
+
+async def _check_ids(session: AsyncSession, model: Any, ids: list[int], field: str) -> None:
+    if not ids:
+        return
+    found = set((await session.scalars(select(model.id).where(model.id.in_(ids)))).all())
+    missing = sorted(set(ids) - found)
+    if missing:
+        raise Unprocessable(
+            f"Unknown {field}: {missing}",
+            errors=[FieldError(field=f"body.{field}", message=f"unknown: {missing}", type="ref")],
+        )
+
+
+async def _take_part(
+    session: AsyncSession, event_id: int, employer_ids: list[int], vacancy_ids: list[int]
+) -> None:
+    await _check_ids(session, Employer, employer_ids, "employer_ids")
+    await _check_ids(session, Vacancy, vacancy_ids, "vacancy_ids")
+    vacancy_employers = (
+        await session.scalars(
+            select(col(Vacancy.employer_id)).where(col(Vacancy.id).in_(vacancy_ids))
+        )
+    ).all() if vacancy_ids else []  # fmt: skip
+    for employer_id in {*employer_ids, *vacancy_employers}:
+        await insert_ignore(
+            session, EventEmployer, {"event_id": event_id, "employer_id": employer_id}
+        )
+    for vacancy_id in set(vacancy_ids):
+        await insert_ignore(session, EventVacancy, {"event_id": event_id, "vacancy_id": vacancy_id})
+
+
+async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> RecruitmentEvent:
+    await regions.require(session, code=data["region_code"])
+    event = RecruitmentEvent(
+        name=data["name"], campaign=data["campaign"], date=data["date"], place=data["place"],
+        region_code=data["region_code"], created_by=actor.id,
+    )  # fmt: skip
+    session.add(event)
+    await session.flush()
+    assert event.id is not None
+    await _take_part(session, event.id, data["employer_ids"], data["vacancy_ids"])
+    await audit.record(
+        session, actor=actor, action="recruitment_event.create",
+        resource_type="recruitment_event", resource_id=event.id,
+        region_code=event.region_code,
+        after={k: data[k] for k in ("name", "campaign", "date", "place", "employer_ids",
+                                    "vacancy_ids")},
+    )  # fmt: skip
+    await commit(session, result=event)
+    return event
+
+
+async def add_participants(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    event_id: int,
+    employer_ids: list[int],
+    vacancy_ids: list[int],
+) -> EventDetail:
+    event = await get(session, actor=actor, event_id=event_id)
+    assert event.id is not None
+    await _take_part(session, event.id, employer_ids, vacancy_ids)
+    await audit.record(
+        session,
+        actor=actor,
+        action="recruitment_event.participants",
+        resource_type="recruitment_event",
+        resource_id=event.id,
+        region_code=event.region_code,
+        after={"employer_ids": employer_ids, "vacancy_ids": vacancy_ids},
+    )
+    await commit(session)
+    return await detail(session, actor=actor, event_id=event.id)
+
+
+async def attend(
+    session: AsyncSession, *, actor: Actor, event_id: int, worker_id: int
+) -> EventDetail:
+    """Record that a worker of your scope attended."""
+    event = await get(session, actor=actor, event_id=event_id)
+    worker = await workers.get(session, actor=actor, worker_id=worker_id)
+    await insert_ignore(
+        session,
+        EventAttendee,
+        {"event_id": event.id, "worker_id": worker.id, "region_code": worker.region_code},
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="recruitment_event.attendee",
+        resource_type="recruitment_event",
+        resource_id=event.id,
+        region_code=worker.region_code,
+        after={"worker_id": worker.id},
+    )
+    await commit(session)
+    assert event.id is not None
+    return await detail(session, actor=actor, event_id=event.id)
+
+
+async def detail(session: AsyncSession, *, actor: Actor, event_id: int) -> EventDetail:
+    event = await get(session, actor=actor, event_id=event_id)
+    employer_ids = (await session.scalars(
+        select(col(EventEmployer.employer_id)).where(col(EventEmployer.event_id) == event_id)
+        .order_by(col(EventEmployer.employer_id))
+    )).all()  # fmt: skip
+    vacancy_ids = (await session.scalars(
+        select(col(EventVacancy.vacancy_id)).where(col(EventVacancy.event_id) == event_id)
+        .order_by(col(EventVacancy.vacancy_id))
+    )).all()  # fmt: skip
+    attendees = await session.scalar(
+        select(func.count())
+        .select_from(EventAttendee)
+        .where(
+            col(EventAttendee.event_id) == event_id,
+            scope_filter(actor, region=col(EventAttendee.region_code)),
+        )
+    )
+    referral_scope = scope_filter(
+        actor, region=col(Referral.region_code), employer=col(Referral.employer_id)
+    )
+    counts: dict[str, int] = dict(
+        (await session.execute(
+            select(col(Referral.status), func.count()).where(
+                col(Referral.event_id) == event_id, referral_scope
+            ).group_by(col(Referral.status))
+        )).all()
+    )  # fmt: skip
+    outcomes = EventOutcomes(
+        attendees=attendees or 0, **{s.value: counts.get(s.value, 0) for s in ReferralStatus}
+    )
+    return EventDetail(
+        **EventRead.model_validate(event).model_dump(),
+        employer_ids=list(employer_ids),
+        vacancy_ids=list(vacancy_ids),
+        outcomes=outcomes,
+    )

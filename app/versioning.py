@@ -1,0 +1,60 @@
+"""ETags and ``If-Match``: a resource's ETag is its version; a PATCH must name the one it read."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Depends, Header
+
+from app.errors import PreconditionFailed, PreconditionRequired
+
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(alias="If-Match", description='The ETag from your last read, e.g. `"3"`.'),
+    ] = None,
+) -> int:
+    if value is None:
+        raise PreconditionRequired("This update needs an If-Match header with the record's ETag.")
+    match = _ETAG.match(value.strip())
+    if match is None:
+        raise PreconditionFailed("If-Match is not an ETag this service issued.")
+    return int(match.group(1))
+
+
+IfMatchDep = Annotated[int, Depends(if_match)]
+
+
+class VersionMismatch(PreconditionFailed):
+    """Raised with the current record and the fields that differ, so an offline phone can show
+    both values and let the caseworker choose."""
+
+
+def ensure_version(
+    *, expected: int, current_version: int, changes: dict[str, Any], current: dict[str, Any]
+) -> None:
+    if expected == current_version:
+        return
+    differing = sorted(k for k, v in changes.items() if current.get(k) != _jsonish(v))
+    raise VersionMismatch(
+        f"The record is at version {current_version}, not {expected}; nothing was changed.",
+        current_version=current_version,
+        current=current,
+        differing_fields=differing,
+    )
+
+
+def _jsonish(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | tuple):
+        return list(value)
+    return value

@@ -1,0 +1,118 @@
+"""Claims export of 1,000,000 claims as CSV through a real server process: rows/s, time to
+first byte, and the server's peak memory — against `psql \\copy` of the same rows.
+
+    python -m bench.export [--tier large]
+
+Starts uvicorn (one worker) on the tier's PostgreSQL database, signs in an auditor of the
+whole province, streams GET /api/v1/claims/export?format=csv to nowhere while sampling the
+server's resident memory from /proc, then times `psql \\copy` of the same join.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bench import common
+
+PORT = 8765
+COPY_SQL = (
+    "SELECT c.id, c.policy_code, c.status, c.worker_id, w.full_name, w.id_number, "
+    "c.region_code, c.employer_id, c.period_start, c.period_end, c.units, c.unit_amount_fen, "
+    "c.amount_fen, c.approved_amount_fen, c.paid_amount_fen, c.payment_reference, "
+    "c.bank_account, c.submitted_at, c.approved_at, c.paid_at, c.flagged "
+    "FROM claims c JOIN workers w ON w.id = c.worker_id ORDER BY c.id"
+)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def _auditor(db: str) -> None:
+    app = common.bench_app(db)
+    client = await common.signed_in(app, "bench-auditor", "auditor", region_code="340000")
+    await client.aclose()
+    await app.state.db.engine.dispose()
+
+
+def _server(db: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": common.app_url(db), "JOBPATH_LOG_LEVEL": "WARNING",
+           "JOBPATH_ARGON2_MEMORY_KIB": "1024", "JOBPATH_ARGON2_TIME_COST": "1"}  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
+         str(PORT), "--workers", "1", "--no-access-log", "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+
+
+async def _stream(token: str, pid: int) -> tuple[float, float, int, int, int]:
+    peak = base = rss_kib(pid)
+    started = time.perf_counter()
+    first = 0.0
+    size = lines = 0
+    async with httpx.AsyncClient(timeout=None) as client, client.stream(
+        "GET", f"http://127.0.0.1:{PORT}/api/v1/claims/export", params={"format": "csv"},
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:  # fmt: skip
+        assert response.status_code == 200, await response.aread()
+        async for chunk in response.aiter_bytes():
+            if not first:
+                first = time.perf_counter() - started
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+            peak = max(peak, rss_kib(pid))
+    return first, time.perf_counter() - started, size, lines - 1, peak - base
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tier", default="large")
+    args = parser.parse_args()
+    db = await common.prepare_tier(args.tier)
+    await _auditor(db)
+    server = _server(db)
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    if (await client.get(f"http://127.0.0.1:{PORT}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+            token = (await client.post(
+                f"http://127.0.0.1:{PORT}/api/v1/auth/token",
+                data={"username": "bench-auditor", "password": "bench-password-2026"},
+            )).json()["access_token"]  # fmt: skip
+        first, seconds, size, rows, growth = await _stream(token, server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+    started = time.perf_counter()
+    subprocess.run(
+        ["psql", common.libpq_url(db), "-qc", f"\\copy ({COPY_SQL}) TO '/dev/null' CSV"],
+        check=True,
+    )
+    psql = time.perf_counter() - started
+    print(f"\nclaims export, tier {args.tier}: {rows:,} rows, {size / 1e6:.1f} MB")
+    print(
+        f"  API CSV stream : {seconds:6.1f} s = {rows / seconds:>9,.0f} rows/s, "
+        f"first byte {first * 1000:.0f} ms, server memory growth {growth / 1024:.1f} MB"
+    )
+    print(f"  psql \\copy     : {psql:6.1f} s = {rows / psql:>9,.0f} rows/s")
+    print(f"  ratio API / psql: {psql / seconds:.2f}")
+
+
+if __name__ == "__main__":
+    common.run(main)

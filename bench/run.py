@@ -1,0 +1,262 @@
+"""One command for the provincial-scale benchmark.
+
+    python -m bench.run [--tiers small,large] [--workers 1] [--pool 10] [--connections 16]
+                        [--duration 10]
+
+Seeds (or reuses) both tiers on the local PostgreSQL, starts the real app and the bare
+baseline (bench/baseline.py) with the same worker processes and pool size, drives each
+endpoint with wrk (installed with apt-get when missing) at a fixed concurrency, counts the
+database round trips per request from the server's statement log, and prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import common
+
+APP_PORT, BASE_PORT = 8801, 8802
+CITY = "340100"
+LOG = Path("/var/log/postgresql")
+
+
+@dataclass
+class Result:
+    tier: str
+    endpoint: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    round_trips: float | None = None
+    note: str = ""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def _server(module: str, port: int, db: str, workers: int, pool: int, factory: bool) -> Any:
+    env = {
+        **os.environ, "DATABASE_URL": common.app_url(db), "JOBPATH_LOG_LEVEL": "WARNING",
+        "JOBPATH_DB_POOL_SIZE": str(pool), "JOBPATH_DB_MAX_OVERFLOW": "0",
+        "JOBPATH_DB_POOL_TIMEOUT_SECONDS": "10", "BASELINE_POOL_SIZE": str(pool),
+        "JOBPATH_ARGON2_MEMORY_KIB": "1024", "JOBPATH_ARGON2_TIME_COST": "1",
+    }  # fmt: skip
+    args = [sys.executable, "-m", "uvicorn", module, "--port", str(port), "--workers",
+            str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    if factory:
+        args.append("--factory")
+    return subprocess.Popen(args, env=env)
+
+
+async def _wait(port: int, path: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(150):
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}{path}")).status_code < 500:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+async def _token(username: str) -> str:
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            f"http://127.0.0.1:{APP_PORT}/api/v1/auth/token",
+            data={"username": username, "password": "bench-password-2026"},
+        )
+        return str(r.json()["access_token"])
+
+
+_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, token: str | None, connections: int, duration: int,
+        script: str | None = None) -> tuple[float, float, float, int]:  # fmt: skip
+    """(requests/s, p50 ms, p99 ms, errors) of one wrk run."""
+    args = [ensure_wrk(), "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if token:
+        args += ["-H", f"Authorization: Bearer {token}"]
+    if script:
+        handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+        handle.write(script)
+        handle.close()
+        args += ["-s", handle.name]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = {m[0]: _ms(m[1], m[2]) for m in _LATENCY.findall(out)}
+    errors = 0
+    if found := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(found.group(1))
+    if found := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                          out):  # fmt: skip
+        errors += sum(int(x) for x in found.groups())
+    return rps, latency.get("50", 0.0), latency.get("99", 0.0), errors
+
+
+def _lua_paths(paths: list[str], method: str = "GET", body: str | None = None) -> str:
+    listed = ",".join(f'"{p}"' for p in paths)
+    send = f'wrk.format("{method}", p, nil, {body!r})' if body else f'wrk.format("{method}", p)'
+    return f"""
+local paths = {{{listed}}}
+local i = 0
+request = function()
+  i = i + 1
+  local p = paths[(i % #paths) + 1]
+  return {send}
+end
+"""
+
+
+async def _ids(db: str, sql: str) -> list[int]:
+    conn = await asyncpg.connect(common.libpq_url(db))
+    try:
+        return [r[0] for r in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+async def round_trips(db: str, url: str, token: str, requests: int = 20) -> float:
+    """Statements the database received per request, from its statement log: the database is
+    told to log every statement of new sessions, a fresh app process makes requests one by
+    one, and the log lines of that database are counted."""
+    conn = await asyncpg.connect(common.libpq_url(db))
+    log = sorted(LOG.glob("postgresql-*-main.log"))[-1]
+    await conn.execute(f"ALTER DATABASE \"{db}\" SET log_statement = 'all'")
+    try:
+        server = _server("app.main:create_app", APP_PORT + 10, db, 1, 2, True)
+        try:
+            await _wait(APP_PORT + 10, "/readyz")
+            async with httpx.AsyncClient() as client:
+                probe = url.replace(str(APP_PORT), str(APP_PORT + 10))
+                await client.get(probe, headers={"Authorization": f"Bearer {token}"})
+                start = log.stat().st_size
+                for _ in range(requests):
+                    r = await client.get(probe, headers={"Authorization": f"Bearer {token}"})
+                    assert r.status_code == 200, r.text
+                await asyncio.sleep(0.5)
+        finally:
+            server.terminate()
+            server.wait()
+        with log.open("rb") as fh:
+            fh.seek(start)
+            text = fh.read().decode(errors="replace")
+        counted = [
+            line
+            for line in text.splitlines()
+            if f"@{db} " in line and re.search(r"LOG:\s+(statement|execute)", line)
+        ]
+        return len(counted) / requests
+    finally:
+        await conn.execute(f'ALTER DATABASE "{db}" RESET log_statement')
+        await conn.close()
+
+
+async def bench_tier(tier: str, args: argparse.Namespace) -> list[Result]:
+    db = await common.prepare_tier(tier)
+    app = common.bench_app(db)
+    for name, role, scope in (("bench-caseworker", "caseworker", {"region_code": CITY}),
+                              ("bench-auditor", "auditor", {"region_code": "340000"}),
+                              ("bench-admin", "admin", {"region_code": "340000"})):  # fmt: skip
+        await (await common.signed_in(app, name, role, **scope)).aclose()
+    await app.state.db.engine.dispose()
+    city_workers = await _ids(db, "SELECT id FROM workers WHERE region_code LIKE '3401%' "
+                                  "ORDER BY id LIMIT 500")  # fmt: skip
+    results: list[Result] = []
+    cw = ""
+    real = _server("app.main:create_app", APP_PORT, db, args.workers, args.pool, True)
+    base = _server("bench.baseline:app", BASE_PORT, db, args.workers, args.pool, False)
+    try:
+        await _wait(APP_PORT, "/readyz")
+        await _wait(BASE_PORT, "/api/v1/workers")
+        cw = await _token("bench-caseworker")
+        admin = await _token("bench-admin")
+        api = f"http://127.0.0.1:{APP_PORT}/api/v1"
+        cases: list[tuple[str, str, str | None, str | None]] = [
+            ("baseline: worker list (bare asyncpg)", f"http://127.0.0.1:{BASE_PORT}/api/v1/workers",
+             None, None),
+            ("worker list", f"{api}/workers?limit=50", cw, None),
+            ("worker by id (audited read)", f"{api}/workers/{city_workers[0]}", cw,
+             _lua_paths([f"/api/v1/workers/{i}" for i in city_workers])),
+            ("name search (3 chars)", f"{api}/workers?name=%E7%8E%8B%E5%BB%BA%E5%9B%BD", cw,
+             None),
+            ("sync page", f"{api}/workers?updated_since=2026-11-18T00:00:00Z&limit=50", cw, None),
+            ("matching", f"{api}/workers/{city_workers[0]}/matches?limit=20", cw,
+             _lua_paths([f"/api/v1/workers/{i}/matches?limit=20" for i in city_workers])),
+            ("stats overview (one county)", f"{api}/stats/overview?region=340101&year=2026",
+             admin, None),
+        ]  # fmt: skip
+        for label, url, token, script in cases:
+            rps, p50, p99, errors = wrk(url, token=token, connections=args.connections,
+                                        duration=args.duration, script=script)  # fmt: skip
+            results.append(Result(tier, label, rps, p50, p99, errors))
+    finally:
+        for proc in (real, base):
+            proc.terminate()
+            proc.wait()
+    for result, url in ((results[1], f"http://127.0.0.1:{APP_PORT}/api/v1/workers?limit=50"),
+                        (results[4], f"http://127.0.0.1:{APP_PORT}/api/v1/workers?updated_since="
+                                     "2026-11-18T00:00:00Z&limit=50")):  # fmt: skip
+        result.round_trips = await round_trips(db, url, cw)
+    return results
+
+
+def print_table(results: list[Result]) -> None:
+    head = (f"{'tier':<6} {'endpoint':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+            f" {'errors':>7} {'db trips':>9}")  # fmt: skip
+    print("\n" + head + "\n" + "-" * len(head))
+    for r in results:
+        trips = f"{r.round_trips:.1f}" if r.round_trips is not None else "-"
+        print(f"{r.tier:<6} {r.endpoint:<40} {r.rps:8.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f}"
+              f" {r.errors:7d} {trips:>9}")  # fmt: skip
+    for tier in sorted({r.tier for r in results}):
+        rows = {r.endpoint: r for r in results if r.tier == tier}
+        base, real = rows["baseline: worker list (bare asyncpg)"], rows["worker list"]
+        print(f"{tier}: worker list at {real.rps / base.rps:.0%} of the bare baseline")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1].strip())
+    parser.add_argument("--tiers", default="small,large")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--pool", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=10)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results: list[Result] = []
+    for tier in args.tiers.split(","):
+        results += await bench_tier(tier, args)
+    print_table(results)
+    print(f"({args.connections} connections, {args.duration} s per endpoint, "
+          f"{args.workers} worker process(es), pool {args.pool}; "
+          f"{time.perf_counter() - started:.0f} s in all)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    common.run(main)
