@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from app.errors import PreconditionFailed, PreconditionRequired
 
@@ -14,6 +18,35 @@ _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def _is_versioned(model: Any) -> bool:
+    return (
+        isinstance(model, type)
+        and issubclass(model, BaseModel)
+        and "version" in (model.model_fields)
+    )
+
+
+class VersionedRoute(APIRoute):
+    """A route whose answer is one versioned record carries that record's ETag — on reads,
+    creates, updates and transitions alike, so a phone always has what its next If-Match
+    needs. (Idempotent replays derive it the same way, from the stored body's version.)"""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if not _is_versioned(self.response_model):
+            return handler
+
+        async def with_etag(request: Request) -> Response:
+            response = await handler(request)
+            if 200 <= response.status_code < 300 and "etag" not in response.headers:
+                version = json.loads(bytes(response.body)).get("version")
+                if isinstance(version, int):
+                    response.headers["ETag"] = etag(version)
+            return response
+
+        return with_etag
 
 
 def if_match(

@@ -6,8 +6,9 @@ from app.deps import OversightUser, SessionDep
 from app.errors import Forbidden, Unauthorized, responses
 from app.schemas.claims import Alert
 from app.services import alerts
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(route_class=VersionedRoute, prefix="/audit", tags=["audit"])
 
 
 @router.get("/alerts", response_model=list[Alert], responses=responses(Unauthorized, Forbidden))

@@ -13,8 +13,9 @@ from app.pagination import Page, PageDep
 from app.schemas.audit import AuditEntryRead, ChainReportRead
 from app.schemas.common import IdQuery
 from app.services import audit
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/audit-log", tags=["audit"])
+router = APIRouter(route_class=VersionedRoute, prefix="/audit-log", tags=["audit"])
 
 
 def _in_utc(value: datetime) -> datetime:

@@ -10,8 +10,9 @@ from app.errors import TooManyRequests, Unauthorized, Unprocessable, responses
 from app.schemas.auth import PasswordChange, RefreshRequest, TokenResponse
 from app.schemas.users import UserRead
 from app.services import auth, users
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(route_class=VersionedRoute, prefix="/auth", tags=["auth"])
 
 
 @router.post(

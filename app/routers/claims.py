@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
 
 from app.core.config import get_settings
@@ -46,9 +46,9 @@ from app.schemas.claims import (
 from app.schemas.common import IdPath, IdQuery
 from app.services import attachments, claims, claims_export
 from app.uploads import read_limited
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/claims", tags=["claims"])
+router = APIRouter(route_class=VersionedRoute, prefix="/claims", tags=["claims"])
 _READ = (Unauthorized, Forbidden, NotFound)
 _MOVE = responses(*_READ, Conflict, Unprocessable)
 RegionQuery = Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="Subtree.")]
@@ -150,14 +150,10 @@ async def export_claims(
 
 
 @router.get("/{claim_id}", response_model=ClaimDetail, responses=responses(*_READ))
-async def get_claim(
-    claim_id: IdPath, session: SessionDep, actor: CurrentUser, response: Response
-) -> ClaimDetail:
+async def get_claim(claim_id: IdPath, session: SessionDep, actor: CurrentUser) -> ClaimDetail:
     """One claim with its evidence, attachments, reviews and findings; claimed, approved and
     paid amounts side by side."""
-    found = await claims.detail(session, actor=actor, claim_id=claim_id)
-    response.headers["ETag"] = etag(found.version)
-    return found
+    return await claims.detail(session, actor=actor, claim_id=claim_id)
 
 
 @router.patch(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from app.deps import AdminUser, CurrentUser, EmployerOrAdminUser, SessionDep
 from app.errors import (
@@ -21,9 +21,9 @@ from app.pagination import Page, PageDep
 from app.schemas.common import IdPath
 from app.schemas.employers import EmployerCreate, EmployerRead, EmployerUpdate
 from app.services import employers
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/employers", tags=["employers"])
+router = APIRouter(route_class=VersionedRoute, prefix="/employers", tags=["employers"])
 _READ = (Unauthorized, Forbidden, NotFound)
 
 
@@ -34,12 +34,10 @@ _READ = (Unauthorized, Forbidden, NotFound)
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
 )
 async def create_employer(
-    body: EmployerCreate, session: SessionDep, actor: AdminUser, response: Response, _: Idempotent
+    body: EmployerCreate, session: SessionDep, actor: AdminUser, _: Idempotent
 ) -> Employer:
     """Register an employer (admin); its credit code is checked (GB 32100) and unique."""
-    employer = await employers.create(session, actor=actor, data=body.model_dump())
-    response.headers["ETag"] = etag(employer.version)
-    return employer
+    return await employers.create(session, actor=actor, data=body.model_dump())
 
 
 @router.get("", response_model=Page[EmployerRead], responses=responses(*_READ, Unprocessable))
@@ -59,13 +57,9 @@ async def list_employers(
 
 
 @router.get("/{employer_id}", response_model=EmployerRead, responses=responses(*_READ))
-async def get_employer(
-    employer_id: IdPath, session: SessionDep, actor: CurrentUser, response: Response
-) -> Employer:
+async def get_employer(employer_id: IdPath, session: SessionDep, actor: CurrentUser) -> Employer:
     """One employer."""
-    employer = await employers.get(session, actor=actor, employer_id=employer_id)
-    response.headers["ETag"] = etag(employer.version)
-    return employer
+    return await employers.get(session, actor=actor, employer_id=employer_id)
 
 
 @router.patch(
@@ -79,19 +73,16 @@ async def update_employer(
     session: SessionDep,
     actor: EmployerOrAdminUser,
     expected_version: IfMatchDep,
-    response: Response,
 ) -> Employer:
     """Edit an employer: its own users change name, contact and address; admins also kind
     and region."""
-    employer = await employers.update(
+    return await employers.update(
         session,
         actor=actor,
         employer_id=employer_id,
         expected_version=expected_version,
         changes=body.model_dump(exclude_unset=True),
     )
-    response.headers["ETag"] = etag(employer.version)
-    return employer
 
 
 @router.post("/{employer_id}/verify", response_model=EmployerRead, responses=responses(*_READ))

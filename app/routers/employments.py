@@ -10,8 +10,9 @@ from app.pagination import PageDep, SyncPage, UpdatedSince, parse_updated_since
 from app.schemas.common import IdPath, IdQuery
 from app.schemas.employments import EmploymentCreate, EmploymentEnd, EmploymentRead
 from app.services import employments
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/employments", tags=["employments"])
+router = APIRouter(route_class=VersionedRoute, prefix="/employments", tags=["employments"])
 _READ = (Unauthorized, Forbidden, NotFound)
 
 
@@ -26,8 +27,7 @@ async def record_employment(
 ) -> EmploymentRead:
     """Record a job found without a referral (self-employment, migrant work, assistance
     posts …) for a worker of your scope; follow-ups are scheduled."""
-    employment = await employments.record(session, actor=actor, data=body.model_dump())
-    return employments.read(employment)
+    return await employments.record(session, actor=actor, data=body.model_dump())
 
 
 @router.get("", response_model=SyncPage[EmploymentRead], responses=responses(*_READ, Unprocessable))

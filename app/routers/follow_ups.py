@@ -11,8 +11,9 @@ from app.pagination import PageDep, SyncPage
 from app.schemas.common import IdPath
 from app.schemas.employments import FollowUpRead, FollowUpRecord
 from app.services import employments
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/follow-ups", tags=["follow-ups"])
+router = APIRouter(route_class=VersionedRoute, prefix="/follow-ups", tags=["follow-ups"])
 
 
 @router.get(

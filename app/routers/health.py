@@ -5,8 +5,9 @@ from pydantic import BaseModel
 
 from app.errors import ServiceUnavailable, responses
 from app.services import health
+from app.versioning import VersionedRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=VersionedRoute, tags=["health"])
 
 
 class Health(BaseModel):

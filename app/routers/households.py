@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from app.deps import ReaderUser, SessionDep, StaffUser
 from app.errors import (
@@ -22,9 +22,9 @@ from app.schemas.common import IdPath
 from app.schemas.households import HouseholdCreate, HouseholdRead, HouseholdSummary, HouseholdUpdate
 from app.schemas.workers import HouseholdVisitCreate, VisitRead
 from app.services import households, visits
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/households", tags=["households"])
+router = APIRouter(route_class=VersionedRoute, prefix="/households", tags=["households"])
 _READ = (Unauthorized, Forbidden, NotFound)
 
 
@@ -38,13 +38,10 @@ async def create_household(
     body: HouseholdCreate,
     session: SessionDep,
     actor: StaffUser,
-    response: Response,
     _: Idempotent,
 ) -> HouseholdRead:
     """Register a household in a village of your scope (caseworkers, admins)."""
-    household = await households.create(session, actor=actor, data=body.model_dump())
-    response.headers["ETag"] = etag(household.version)
-    return await households.detail(session, household=household)
+    return await households.create(session, actor=actor, data=body.model_dump())
 
 
 @router.get(
@@ -69,11 +66,10 @@ async def list_households(
 
 @router.get("/{household_id}", response_model=HouseholdRead, responses=responses(*_READ))
 async def get_household(
-    household_id: IdPath, session: SessionDep, actor: ReaderUser, response: Response
+    household_id: IdPath, session: SessionDep, actor: ReaderUser
 ) -> HouseholdRead:
     """One household with its members."""
     household = await households.get(session, actor=actor, household_id=household_id)
-    response.headers["ETag"] = etag(household.version)
     return await households.detail(session, household=household)
 
 
@@ -88,7 +84,6 @@ async def update_household(
     session: SessionDep,
     actor: StaffUser,
     expected_version: IfMatchDep,
-    response: Response,
 ) -> HouseholdRead:
     """Change a household (send `If-Match`); a stale version gets 412 with the current one."""
     household = await households.update(
@@ -98,7 +93,6 @@ async def update_household(
         expected_version=expected_version,
         changes=body.model_dump(exclude_unset=True),
     )
-    response.headers["ETag"] = etag(household.version)
     return await households.detail(session, household=household)
 
 

@@ -18,8 +18,11 @@ from app.schemas.recruitment_events import (
     EventRead,
 )
 from app.services import recruitment_events
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/recruitment-events", tags=["recruitment-events"])
+router = APIRouter(
+    route_class=VersionedRoute, prefix="/recruitment-events", tags=["recruitment-events"]
+)
 _READ = (Unauthorized, Forbidden, NotFound)
 
 
@@ -33,9 +36,7 @@ async def create_event(
     body: EventCreate, session: SessionDep, actor: StaffUser, _: Idempotent
 ) -> EventDetail:
     """Announce a job fair or campaign, with the employers and vacancies taking part."""
-    event = await recruitment_events.create(session, actor=actor, data=body.model_dump())
-    assert event.id is not None
-    return await recruitment_events.detail(session, actor=actor, event_id=event.id)
+    return await recruitment_events.create(session, actor=actor, data=body.model_dump())
 
 
 @router.get("", response_model=Page[EventRead], responses=responses(*_READ, Unprocessable))

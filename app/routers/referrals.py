@@ -10,8 +10,9 @@ from app.pagination import PageDep, SyncPage, UpdatedSince, parse_updated_since
 from app.schemas.common import IdPath, IdQuery
 from app.schemas.referrals import Decision, Hire, ReferralCreate, ReferralRead
 from app.services import referrals
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/referrals", tags=["referrals"])
+router = APIRouter(route_class=VersionedRoute, prefix="/referrals", tags=["referrals"])
 _READ = (Unauthorized, Forbidden, NotFound)
 
 

@@ -11,8 +11,9 @@ from app.models import Region, RegionLevel
 from app.pagination import Page, PageDep
 from app.schemas.regions import DIVISION_CODE, RegionCreate, RegionDetail, RegionRead, RegionUpdate
 from app.services import regions
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/regions", tags=["regions"])
+router = APIRouter(route_class=VersionedRoute, prefix="/regions", tags=["regions"])
 CodePath = Annotated[str, Path(pattern=DIVISION_CODE)]
 
 

@@ -31,9 +31,9 @@ from app.schemas.stats import (
     TargetUpdate,
 )
 from app.services import stats, stats_report, targets
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(tags=["stats"])
+router = APIRouter(route_class=VersionedRoute, tags=["stats"])
 _READ = (Unauthorized, Forbidden, NotFound)
 RegionParam = Annotated[
     str | None, Query(pattern=r"^\d{6,12}$", description="Region subtree; default your scope.")
@@ -122,13 +122,9 @@ async def list_targets(
 
 
 @router.get("/targets/{target_id}", response_model=TargetRead, responses=responses(*_READ))
-async def get_target(
-    target_id: IdPath, session: SessionDep, actor: ReaderUser, response: Response
-) -> Target:
+async def get_target(target_id: IdPath, session: SessionDep, actor: ReaderUser) -> Target:
     """One target."""
-    target = await targets.get(session, actor=actor, target_id=target_id)
-    response.headers["ETag"] = etag(target.version)
-    return target
+    return await targets.get(session, actor=actor, target_id=target_id)
 
 
 @router.patch(

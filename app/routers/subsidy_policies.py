@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.deps import AdminUser, CurrentUser, SessionDep
 from app.errors import (
@@ -21,9 +21,11 @@ from app.pagination import Page, PageDep
 from app.schemas.common import IdPath
 from app.schemas.subsidy_policies import PolicyCreate, PolicyRead, PolicyUpdate
 from app.services import subsidy_policies
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/subsidy-policies", tags=["subsidy-policies"])
+router = APIRouter(
+    route_class=VersionedRoute, prefix="/subsidy-policies", tags=["subsidy-policies"]
+)
 
 
 @router.post(
@@ -53,13 +55,9 @@ async def list_policies(
 
 
 @router.get("/{policy_id}", response_model=PolicyRead, responses=responses(Unauthorized, NotFound))
-async def get_policy(
-    policy_id: IdPath, session: SessionDep, _actor: CurrentUser, response: Response
-) -> SubsidyPolicy:
+async def get_policy(policy_id: IdPath, session: SessionDep, _actor: CurrentUser) -> SubsidyPolicy:
     """One policy."""
-    policy = await subsidy_policies.get(session, policy_id=policy_id)
-    response.headers["ETag"] = etag(policy.version)
-    return policy
+    return await subsidy_policies.get(session, policy_id=policy_id)
 
 
 @router.patch(
@@ -75,15 +73,12 @@ async def update_policy(
     session: SessionDep,
     actor: AdminUser,
     expected_version: IfMatchDep,
-    response: Response,
 ) -> SubsidyPolicy:
     """Change a policy (admin; send `If-Match`). Approved claims keep their amounts."""
-    policy = await subsidy_policies.update(
+    return await subsidy_policies.update(
         session,
         actor=actor,
         policy_id=policy_id,
         expected_version=expected_version,
         changes=body.model_dump(exclude_unset=True),
     )
-    response.headers["ETag"] = etag(policy.version)
-    return policy

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from app.deps import AdminUser, ReaderUser, SessionDep, StaffUser
 from app.errors import (
@@ -35,9 +35,9 @@ from app.schemas.training import (
 )
 from app.schemas.workers import WorkerSummary
 from app.services import training
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/training", tags=["training"])
+router = APIRouter(route_class=VersionedRoute, prefix="/training", tags=["training"])
 _READ = (Unauthorized, Forbidden, NotFound)
 _EDIT = responses(*_READ, PreconditionFailed, PreconditionRequired, Unprocessable, Conflict)
 
@@ -64,13 +64,9 @@ async def list_courses(
 
 
 @router.get("/courses/{course_id}", response_model=CourseRead, responses=responses(*_READ))
-async def get_course(
-    course_id: IdPath, session: SessionDep, _actor: ReaderUser, response: Response
-) -> TrainingCourse:
+async def get_course(course_id: IdPath, session: SessionDep, _actor: ReaderUser) -> TrainingCourse:
     """One course."""
-    course = await training.get_course(session, course_id=course_id)
-    response.headers["ETag"] = etag(course.version)
-    return course
+    return await training.get_course(session, course_id=course_id)
 
 
 @router.patch("/courses/{course_id}", response_model=CourseRead, responses=_EDIT)
@@ -130,13 +126,9 @@ async def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead, responses=responses(*_READ))
-async def get_session(
-    session_id: IdPath, session: SessionDep, actor: ReaderUser, response: Response
-) -> SessionRead:
+async def get_session(session_id: IdPath, session: SessionDep, actor: ReaderUser) -> SessionRead:
     """One session with its seats left."""
-    found = await training.get_session(session, actor=actor, session_id=session_id)
-    response.headers["ETag"] = etag(found.version)
-    return found
+    return await training.get_session(session, actor=actor, session_id=session_id)
 
 
 @router.patch("/sessions/{session_id}", response_model=SessionRead, responses=_EDIT)

@@ -21,9 +21,9 @@ from app.pagination import Page, PageDep
 from app.schemas.common import IdPath
 from app.schemas.users import PasswordReset, UserCreate, UserRead, UserUpdate
 from app.services import users
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(route_class=VersionedRoute, prefix="/users", tags=["users"])
 _COMMON = (Unauthorized, Forbidden)
 # Ids are 64-bit: a larger number is no user's (and could not even be looked up).
 
@@ -35,11 +35,10 @@ _COMMON = (Unauthorized, Forbidden)
     responses=responses(*_COMMON, Conflict, Unprocessable),
 )
 async def create_user(
-    body: UserCreate, session: SessionDep, actor: AdminUser, response: Response, _: Idempotent
+    body: UserCreate, session: SessionDep, actor: AdminUser, _: Idempotent
 ) -> UserRead:
     """Create an account (admin)."""
     user = await users.create(session, actor=actor, **body.model_dump())
-    response.headers["ETag"] = etag(user.version)
     return UserRead.model_validate(user)
 
 
@@ -59,12 +58,9 @@ async def list_users(
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=responses(*_COMMON, NotFound))
-async def get_user(
-    user_id: IdPath, session: SessionDep, actor: AdminUser, response: Response
-) -> UserRead:
+async def get_user(user_id: IdPath, session: SessionDep, actor: AdminUser) -> UserRead:
     """One account."""
     user = await users.get(session, actor=actor, user_id=user_id)
-    response.headers["ETag"] = etag(user.version)
     return UserRead.model_validate(user)
 
 
@@ -81,7 +77,6 @@ async def update_user(
     session: SessionDep,
     actor: AdminUser,
     expected_version: IfMatchDep,
-    response: Response,
 ) -> UserRead:
     """Change name, role, scope or active state; deactivating ends the user's sign-ins."""
     user = await users.update(
@@ -91,7 +86,6 @@ async def update_user(
         expected_version=expected_version,
         changes=body.model_dump(exclude_unset=True),
     )
-    response.headers["ETag"] = etag(user.version)
     return UserRead.model_validate(user)
 
 

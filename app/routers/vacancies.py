@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from app.deps import CurrentUser, EmployerUser, SessionDep, StaffUser
 from app.errors import (
@@ -22,9 +22,9 @@ from app.schemas.common import IdPath, IdQuery
 from app.schemas.matching import CandidateMatch
 from app.schemas.vacancies import VacancyCreate, VacancyRead, VacancyUpdate
 from app.services import matching, vacancies
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/vacancies", tags=["vacancies"])
+router = APIRouter(route_class=VersionedRoute, prefix="/vacancies", tags=["vacancies"])
 _READ = (Unauthorized, Forbidden, NotFound)
 
 
@@ -38,12 +38,10 @@ async def create_vacancy(
     body: VacancyCreate,
     session: SessionDep,
     actor: EmployerUser,
-    response: Response,
     _: Idempotent,
 ) -> VacancyRead:
     """Post a vacancy for your employer (employer users of a verified employer)."""
     vacancy = await vacancies.create(session, actor=actor, data=body.model_dump())
-    response.headers["ETag"] = etag(vacancy.version)
     return vacancies.read(vacancy)
 
 
@@ -85,12 +83,9 @@ async def list_vacancies(
 
 
 @router.get("/{vacancy_id}", response_model=VacancyRead, responses=responses(*_READ))
-async def get_vacancy(
-    vacancy_id: IdPath, session: SessionDep, actor: CurrentUser, response: Response
-) -> VacancyRead:
+async def get_vacancy(vacancy_id: IdPath, session: SessionDep, actor: CurrentUser) -> VacancyRead:
     """One vacancy."""
     vacancy = await vacancies.get(session, actor=actor, vacancy_id=vacancy_id)
-    response.headers["ETag"] = etag(vacancy.version)
     return vacancies.read(vacancy)
 
 
@@ -105,7 +100,6 @@ async def update_vacancy(
     session: SessionDep,
     actor: EmployerUser,
     expected_version: IfMatchDep,
-    response: Response,
 ) -> VacancyRead:
     """Edit your own vacancy (send `If-Match`)."""
     vacancy = await vacancies.update(
@@ -115,7 +109,6 @@ async def update_vacancy(
         expected_version=expected_version,
         changes=body.model_dump(exclude_unset=True),
     )
-    response.headers["ETag"] = etag(vacancy.version)
     return vacancies.read(vacancy)
 
 

@@ -7,8 +7,9 @@ from app.errors import Forbidden, Unauthorized, Unprocessable, responses
 from app.pagination import PageDep, SyncPage, UpdatedSince, parse_updated_since
 from app.schemas.workers import VisitRead
 from app.services import visits
+from app.versioning import VersionedRoute
 
-router = APIRouter(prefix="/visits", tags=["visits"])
+router = APIRouter(route_class=VersionedRoute, prefix="/visits", tags=["visits"])
 
 
 @router.get(

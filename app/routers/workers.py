@@ -35,9 +35,9 @@ from app.schemas.workers import (
 )
 from app.services import imports, matching, timeline, visits, workers
 from app.uploads import read_limited
-from app.versioning import IfMatchDep, etag
+from app.versioning import IfMatchDep, VersionedRoute
 
-router = APIRouter(prefix="/workers", tags=["workers"])
+router = APIRouter(route_class=VersionedRoute, prefix="/workers", tags=["workers"])
 _READ = (Unauthorized, Forbidden, NotFound)
 
 
@@ -48,12 +48,11 @@ _READ = (Unauthorized, Forbidden, NotFound)
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
 )
 async def create_worker(
-    body: WorkerCreate, session: SessionDep, actor: StaffUser, response: Response, _: Idempotent
+    body: WorkerCreate, session: SessionDep, actor: StaffUser, _: Idempotent
 ) -> WorkerRead:
     """Register a labourer in a household of your scope. Birth date and sex come from the ID
     number; an ID number registered before answers 409 naming the record if you may see it."""
     worker = await workers.create(session, actor=actor, data=body.model_dump())
-    response.headers["ETag"] = etag(worker.version)
     # Masked: full values are shown, and that read audited, on the detail view only.
     return WorkerRead.model_validate(worker, context={"reveal": False})
 
@@ -124,14 +123,10 @@ async def list_workers(
 
 @router.get("/{worker_id}", response_model=WorkerRead, responses=responses(*_READ))
 @audited_read
-async def get_worker(
-    worker_id: IdPath, session: SessionDep, actor: ReaderUser, response: Response
-) -> WorkerRead:
+async def get_worker(worker_id: IdPath, session: SessionDep, actor: ReaderUser) -> WorkerRead:
     """One worker. Caseworkers and admins see the full ID number and phone (the read is
     audited); auditors see them masked."""
-    worker = await workers.read(session, actor=actor, worker_id=worker_id)
-    response.headers["ETag"] = etag(worker.version)
-    return worker
+    return await workers.read(session, actor=actor, worker_id=worker_id)
 
 
 @router.patch(
@@ -145,7 +140,6 @@ async def update_worker(
     session: SessionDep,
     actor: StaffUser,
     expected_version: IfMatchDep,
-    response: Response,
 ) -> WorkerRead:
     """Edit a worker (send `If-Match`). An edit made against an old version gets 412 with the
     server's current record and the fields that differ; nothing is overwritten."""
@@ -156,7 +150,6 @@ async def update_worker(
         expected_version=expected_version,
         changes=body.model_dump(exclude_unset=True),
     )
-    response.headers["ETag"] = etag(worker.version)
     # Masked: full values are shown, and that read audited, on the detail view only.
     return WorkerRead.model_validate(worker, context={"reveal": False})
 

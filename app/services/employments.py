@@ -222,7 +222,7 @@ async def place(
     return employment
 
 
-async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> Employment:
+async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> EmploymentRead:
     """A job a caseworker records that came without a referral (self-employment, migrant
     work, assistance posts …)."""
     worker = await workers.get(session, actor=actor, worker_id=data["worker_id"], for_update=True)
@@ -245,8 +245,9 @@ async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         confirmed=False,
         **fields,
     )
-    await commit(session, result=employment)
-    return employment
+    created = read(employment)
+    await commit(session, result=created)
+    return created
 
 
 def _bad(field: str, message: str) -> Unprocessable:

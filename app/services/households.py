@@ -145,10 +145,12 @@ async def get_all(
     return SyncPage[HouseholdSummary](items=page.items, next_cursor=page.next_cursor)
 
 
-async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> Household:
+async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> HouseholdRead:
+    """Register a household; the answer (stored with an Idempotency-Key) is its detail view."""
     household = await insert(session, actor=actor, data=data)
-    await commit(session, result=household)
-    return household
+    created = await detail(session, household=household)
+    await commit(session, result=created)
+    return created
 
 
 async def insert(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> Household:

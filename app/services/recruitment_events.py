@@ -107,7 +107,7 @@ async def _take_part(
         await insert_ignore(session, EventVacancy, {"event_id": event_id, "vacancy_id": vacancy_id})
 
 
-async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> RecruitmentEvent:
+async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> EventDetail:
     await regions.require(session, code=data["region_code"])
     event = RecruitmentEvent(
         name=data["name"], campaign=data["campaign"], date=data["date"], place=data["place"],
@@ -124,8 +124,9 @@ async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         after={k: data[k] for k in ("name", "campaign", "date", "place", "employer_ids",
                                     "vacancy_ids")},
     )  # fmt: skip
-    await commit(session, result=event)
-    return event
+    created = await detail(session, actor=actor, event_id=event.id)
+    await commit(session, result=created)
+    return created
 
 
 async def add_participants(

@@ -167,9 +167,10 @@ async def create(
         after={"worker_id": worker_id, "vacancy_id": vacancy_id, "event_id": event_id},
         stamp=referral,
     )
-    await commit(session, result=referral)
     assert referral.id is not None
-    return await get(session, actor=actor, referral_id=referral.id)
+    created = await get(session, actor=actor, referral_id=referral.id)
+    await commit(session, result=created)
+    return created
 
 
 async def _for_transition(

@@ -264,9 +264,10 @@ async def create_session(
         region_code=training.township_code,
         after=data,
     )
-    await commit(session, result=training)
     assert training.id is not None
-    return await get_session(session, actor=actor, session_id=training.id)
+    created = await get_session(session, actor=actor, session_id=training.id)
+    await commit(session, result=created)
+    return created
 
 
 async def update_session(
