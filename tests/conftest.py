@@ -132,7 +132,12 @@ async def _reset_postgres(db: Database) -> None:
 
 @pytest.fixture
 async def database_url(migrated_url: str, tmp_path: Path) -> str:
+    """A clean database for this test: the shared PostgreSQL one emptied, or a fresh copy of
+    the migrated SQLite template."""
     if IS_POSTGRES:
+        db = Database.from_settings(_settings(migrated_url))
+        await _reset_postgres(db)
+        await db.dispose()
         return migrated_url
     path = tmp_path / "jobpath.db"
     shutil.copyfile(_TEMPLATE, path)
@@ -145,8 +150,6 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
     # create_app configures logging afresh: the scan listens to the app's own logger again.
     logging.getLogger("jobpath").addHandler(LOG_SCAN)
     db: Database = application.state.db
-    if IS_POSTGRES:
-        await _reset_postgres(db)
     yield application
     await db.dispose()
 
