@@ -7,6 +7,8 @@ never carry a stack trace, SQL or a secret.
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 from typing import Any, ClassVar
 
@@ -204,6 +206,8 @@ _HTTP_CODES = {
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        return _unreadable_body(request, exc)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     title = code.replace("_", " ").capitalize()
     detail = exc.detail if isinstance(exc.detail, str) else title
@@ -214,6 +218,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail=detail,
         request=request,
         headers=dict(exc.headers or {}),
+    )
+
+
+def _unreadable_body(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    # The framework answers 400 when it cannot read a body at all (bytes that are not UTF-8
+    # where JSON was promised, a broken multipart stream), while a body it reads but cannot
+    # parse already gets 422 (`json_invalid`): both are the documented 422, not an
+    # undocumented 400.
+    detail = exc.detail if isinstance(exc.detail, str) else "The request body cannot be read."
+    return problem_response(
+        status=422,
+        code="validation_failed",
+        title="The request is not valid",
+        detail="The request body cannot be read; see errors.",
+        request=request,
+        errors=[FieldError(field="body", message=detail, type="body_unreadable")],
     )
 
 
@@ -320,7 +340,41 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 
+def _document_problem_422(app: FastAPI) -> None:
+    """Make every operation's 422 the problem document the handler above sends.
+
+    FastAPI documents its own validation body (``HTTPValidationError``, ``application/json``)
+    on each operation that declares no 422 of its own, but this service never sends it.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        unprocessable = {
+            "description": Unprocessable.title,
+            "content": {
+                PROBLEM_JSON: {},
+                "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+            },
+        }
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                found = operation.get("responses", {}).get("422")
+                if found is not None and PROBLEM_JSON not in found.get("content", {}):
+                    operation["responses"]["422"] = copy.deepcopy(unprocessable)
+        schemas = document.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if f"#/components/schemas/{unused}" not in json.dumps(document):
+                schemas.pop(unused, None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _document_problem_422(app)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

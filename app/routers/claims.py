@@ -110,7 +110,7 @@ async def list_claims(
 @router.get(
     "/public-notice",
     response_model=Page[PublicNoticeItem],
-    responses=responses(Unauthorized, Unprocessable),
+    responses=responses(Unauthorized, NotFound, Unprocessable),  # 404: no such `region`
 )
 async def list_public_notice(
     session: SessionDep, actor: CurrentUser, page: PageDep, region: RegionQuery = None

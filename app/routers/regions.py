@@ -17,7 +17,11 @@ router = APIRouter(route_class=VersionedRoute, prefix="/regions", tags=["regions
 CodePath = Annotated[str, Path(pattern=DIVISION_CODE)]
 
 
-@router.get("", response_model=Page[RegionRead], responses=responses(Unauthorized, Unprocessable))
+@router.get(
+    "",
+    response_model=Page[RegionRead],
+    responses=responses(Unauthorized, NotFound, Unprocessable),  # 404: no `within` region
+)
 async def list_regions(
     session: SessionDep,
     _actor: CurrentUser,

@@ -79,14 +79,15 @@ def _visible(actor: Actor) -> Any:
     return scope_filter(actor, region=col(Household.region_code))
 
 
-async def get(session: AsyncSession, *, actor: Actor, household_id: int) -> Household:
-    household = await session.scalar(
-        select(Household).where(
-            col(Household.id) == household_id,
-            col(Household.deleted_at).is_(None),
-            _visible(actor),
-        )
+async def get(
+    session: AsyncSession, *, actor: Actor, household_id: int, for_update: bool = False
+) -> Household:
+    stmt = select(Household).where(
+        col(Household.id) == household_id,
+        col(Household.deleted_at).is_(None),
+        _visible(actor),
     )
+    household = await session.scalar(stmt.with_for_update() if for_update else stmt)
     if household is None:
         raise HouseholdNotFound(f"There is no household {household_id} in your scope.")
     return household
@@ -185,7 +186,7 @@ async def update(
     expected_version: int,
     changes: dict[str, Any],
 ) -> Household:
-    household = await get(session, actor=actor, household_id=household_id)
+    household = await get(session, actor=actor, household_id=household_id, for_update=True)
     ensure_version(
         expected=expected_version,
         current_version=household.version,

@@ -137,7 +137,16 @@ async def add_participants(
     employer_ids: list[int],
     vacancy_ids: list[int],
 ) -> EventDetail:
-    event = await get(session, actor=actor, event_id=event_id)
+    # Every caseworker reads every event, but only those of the event's region (and admins)
+    # change who takes part: another township's caseworker gets the 404 of any other scope.
+    event = await session.scalar(
+        select(RecruitmentEvent).where(
+            col(RecruitmentEvent.id) == event_id,
+            scope_filter(actor, region=col(RecruitmentEvent.region_code)),
+        )
+    )
+    if event is None:
+        raise EventNotFound(f"There is no recruitment event {event_id}.")
     assert event.id is not None
     await _take_part(session, event.id, employer_ids, vacancy_ids)
     await audit.record(

@@ -284,7 +284,9 @@ async def update(
     expected_version: int,
     changes: dict[str, Any],
 ) -> Worker:
-    worker = await get(session, actor=actor, worker_id=worker_id)
+    # Locked: a second phone saving from the same version waits, then gets the conflict with
+    # the record as the first one left it and the fields that differ.
+    worker = await get(session, actor=actor, worker_id=worker_id, for_update=True)
     ensure_version(
         expected=expected_version,
         current_version=worker.version,

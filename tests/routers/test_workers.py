@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identifiers import resident_id_check_char
 from app.models import Worker
+from tests.conftest import IS_POSTGRES
 from tests.factories import (
     PINGWEI,
     PINGWEI_VILLAGE,
@@ -285,6 +286,25 @@ class TestDuplicateIdNumber:
         problem(loser, 409, "duplicate_id_number")
         assert await count_rows(session, Worker) == 1
         assert len(await audit_entries(session, action="worker.create")) == 1
+
+    @pytest.mark.parametrize("attempt", range(3 if IS_POSTGRES else 1))
+    async def test_two_phones_editing_from_the_same_etag_at_once_get_one_200_and_one_412(
+        self, factory: Factory, attempt: int
+    ) -> None:
+        cw = await factory.as_role("caseworker")
+        other = await factory.as_role("caseworker")
+        worker = await new_worker(cw)
+        url, stale = f"{WORKERS}/{worker['id']}", {"If-Match": '"1"'}
+        responses = await asyncio.gather(
+            cw.patch(url, json={"full_name": "王一"}, headers=stale),
+            other.patch(url, json={"full_name": "王二"}, headers=stale),
+        )
+        assert sorted(r.status_code for r in responses) == [200, 412], [r.text for r in responses]
+        [won] = [r.json() for r in responses if r.status_code == 200]
+        [lost] = [r for r in responses if r.status_code == 412]
+        assert problem(lost, 412, "version_mismatch")["differing_fields"] == ["full_name"]
+        final = await cw.get(url)
+        assert (final.json()["full_name"], final.headers["ETag"]) == (won["full_name"], '"2"')
 
 
 class TestScope:
