@@ -146,9 +146,23 @@ async def paginate(
     rows = list(result.scalars().all() if _single_entity(stmt) else result.all())
     more = len(rows) > params.limit
     rows = rows[: params.limit]
-    next_cursor = encode_cursor([getattr(rows[-1], k.key) for k in keys]) if more else None
+    next_cursor = encode_cursor([key_value(rows[-1], k.key) for k in keys]) if more else None
     items = [row(r) for r in rows] if row else rows
     return Page[T](items=items, next_cursor=next_cursor)
+
+
+def key_value(row: Any, name: str) -> Any:
+    """A sort key of a row: an entity's attribute, a selected column, or the attribute of the
+    entity a multi-column row carries (``select(Referral, Worker.full_name, …)``)."""
+    mapping = getattr(row, "_mapping", None)
+    if mapping is None:
+        return getattr(row, name)
+    if name in mapping:
+        return mapping[name]
+    for value in row:
+        if hasattr(value, "__table__") and hasattr(value, name):
+            return getattr(value, name)
+    raise AttributeError(name)
 
 
 def _single_entity(stmt: Select[Any]) -> bool:
@@ -234,7 +248,7 @@ async def paginate_changes(
     if since.timestamp is not None:
         stmt = stmt.where(updated_at >= since.timestamp)
     page: Page[Any] = await paginate(session, stmt, keys=[seq], params=params)
-    seqs = [getattr(r, seq.key) for r in page.items]
+    seqs = [key_value(r, seq.key) for r in page.items]
     if seqs:
         high = max(seqs)
     elif params.cursor is not None:

@@ -84,8 +84,13 @@ class WorkerSummary(ResponseModel):
         if isinstance(data, dict):
             return data
         reveal = bool(info.context and info.context.get("reveal"))
-        out = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
-        out["deleted"] = getattr(data, "deleted_at", None) is not None
+        mapping = getattr(data, "_mapping", None)  # selected columns: read them by key
+        if mapping is not None:
+            out = {name: mapping[name] for name in cls.model_fields if name in mapping}
+            out["deleted"] = mapping.get("deleted_at") is not None
+        else:
+            out = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+            out["deleted"] = getattr(data, "deleted_at", None) is not None
         if not reveal:
             out["id_number"] = mask_id_number(out.get("id_number"))
             out["phone"] = mask_phone(out.get("phone"))

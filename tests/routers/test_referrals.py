@@ -246,6 +246,36 @@ class TestWhoSeesReferrals:
         assert await listed_ids(job.cw, status="declined") == {other["id"]}
         assert await listed_ids(job.cw, worker_id=job.worker["id"]) == {job.referral["id"]}
 
+    @pytest.mark.parametrize("role", ["boss", "cw"])
+    async def test_a_long_list_walks_page_by_page_and_syncs_every_referral_once(
+        self, factory: Factory, role: str
+    ) -> None:
+        job = await referred(factory)
+        made = {job.referral["id"]} | {(await second_referral(job))["id"] for _ in range(4)}
+        reader: AsyncClient = getattr(job, role)
+        seen: list[int] = []
+        cursor: str | None = None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = await reader.get(REFERRALS, params=params)
+            assert page.status_code == 200, page.text
+            seen += [item["id"] for item in page.json()["items"]]
+            if not (cursor := page.json()["next_cursor"]):
+                break
+        assert sorted(seen) == sorted(made)
+        synced: list[int] = []
+        params = {"limit": 2, "updated_since": "2020-01-01T00:00:00Z"}
+        while True:
+            page = await reader.get(REFERRALS, params=params)
+            assert page.status_code == 200, page.text
+            synced += [item["id"] for item in page.json()["items"]]
+            if not page.json()["next_cursor"]:
+                break
+            params = {**params, "cursor": page.json()["next_cursor"]}
+        assert sorted(synced) == sorted(made)
+        again = await reader.get(REFERRALS, params={"updated_since": page.json()["sync_token"]})
+        assert again.json()["items"] == []
+
 
 class TestInterview:
     async def test_the_employer_records_the_interview(self, factory: Factory) -> None:

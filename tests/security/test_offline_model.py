@@ -14,6 +14,7 @@ them, and sync with their token. Whatever the interleaving:
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -259,6 +260,11 @@ def make_machine(server: Server) -> type[RuleBasedStateMachine]:
     return Phones
 
 
+# CI runs 15 histories of up to 25 steps; the long run (docs/reliability.md) sets e.g.
+# JOBPATH_OFFLINE_EXAMPLES=300.
+OFFLINE_EXAMPLES = int(os.environ.get("JOBPATH_OFFLINE_EXAMPLES", "15"))
+
+
 @pytest.mark.slow
 def test_three_phones_offline_and_online_converge(migrated_url: str, tmp_path: Path) -> None:
     url = migrated_url
@@ -269,7 +275,7 @@ def test_three_phones_offline_and_online_converge(migrated_url: str, tmp_path: P
     try:
         run_state_machine_as_test(
             make_machine(server),
-            settings=settings(max_examples=15, stateful_step_count=25, deadline=None,
+            settings=settings(max_examples=OFFLINE_EXAMPLES, stateful_step_count=25, deadline=None,
                               suppress_health_check=list(HealthCheck)),
         )  # fmt: skip
     finally:
