@@ -24,9 +24,10 @@ from app.models import (
     ReferralStatus,
     Vacancy,
 )
+from app.models.base import utcnow
 from app.pagination import Page, PageParams, paginate
 from app.schemas.recruitment_events import EventDetail, EventOutcomes, EventRead
-from app.scope import EVERYWHERE, Actor, scope_filter
+from app.scope import EVERYWHERE, Actor, path_in_scope, scope_filter
 from app.services import audit, regions, workers
 
 
@@ -108,7 +109,13 @@ async def _take_part(
 
 
 async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> EventDetail:
-    await regions.require(session, code=data["region_code"])
+    region = await regions.require(session, code=data["region_code"])
+    if not path_in_scope(actor, region.path):
+        raise Unprocessable(
+            "A recruitment event is held in your own region.",
+            errors=[FieldError(field="body.region_code", message="not in your scope",
+                               type="region_scope")],
+        )  # fmt: skip
     event = RecruitmentEvent(
         name=data["name"], campaign=data["campaign"], date=data["date"], place=data["place"],
         region_code=data["region_code"], created_by=actor.id,
@@ -149,6 +156,7 @@ async def add_participants(
         raise EventNotFound(f"There is no recruitment event {event_id}.")
     assert event.id is not None
     await _take_part(session, event.id, employer_ids, vacancy_ids)
+    event.updated_at = utcnow()  # the event changed: a new version, so a new ETag
     await audit.record(
         session,
         actor=actor,

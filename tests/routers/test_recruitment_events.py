@@ -142,6 +142,16 @@ class TestCreateEvent:
         assert "987654" in body["detail"]
         assert await count_rows(session, RecruitmentEvent) == 0
 
+    async def test_a_caseworker_announces_events_only_in_their_own_township(
+        self, factory: Factory, session: AsyncSession
+    ) -> None:
+        cw = await factory.as_role("caseworker")
+        r = await cw.post(EVENTS, json=event_body(region_code=PINGWEI))
+        assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+        assert await count_rows(session, RecruitmentEvent) == 0
+        admin = await factory.as_role("admin")
+        assert (await admin.post(EVENTS, json=event_body(region_code=PINGWEI))).status_code == 201
+
     @pytest.mark.parametrize("role", ["employer", "auditor"])
     async def test_employers_and_auditors_do_not_announce_events(
         self, factory: Factory, session: AsyncSession, role: str
@@ -162,6 +172,8 @@ class TestParticipants:
         r = await cw.post(f"{EVENTS}/{event['id']}/participants", json=body)
         assert r.status_code == 200, r.text
         assert set(r.json()["employer_ids"]) == {employer.id, other.id}
+        assert r.json()["version"] == event["version"] + 1
+        assert r.headers["ETag"] == f'"{event["version"] + 1}"'
         again = await cw.post(f"{EVENTS}/{event['id']}/participants", json=body)
         assert again.json()["employer_ids"] == r.json()["employer_ids"]
         assert again.json()["vacancy_ids"] == [vacancy["id"]]
@@ -304,7 +316,8 @@ class TestWhoSeesEvents:
     async def test_an_auditor_sees_the_events_of_its_region(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
         here = await new_event(cw)
-        there = await new_event(cw, region_code=PINGWEI)
+        pingwei = await factory.as_role("caseworker", region=PINGWEI)
+        there = await new_event(pingwei, region_code=PINGWEI)
         auditor = await factory.as_role("auditor", region=QIJI)
         assert await listed_ids(auditor) == [here["id"]]
         problem(await auditor.get(f"{EVENTS}/{there['id']}"), 404, "event_not_found")
