@@ -42,7 +42,11 @@ async def create_user(
     return UserRead.model_validate(user)
 
 
-@router.get("", response_model=Page[UserRead], responses=responses(*_COMMON, Unprocessable))
+@router.get(
+    "",
+    response_model=Page[UserRead],
+    responses=responses(*_COMMON, NotFound, Unprocessable),  # 404: no such `region`
+)
 async def list_users(
     session: SessionDep,
     actor: AdminUser,

@@ -86,8 +86,9 @@ class WorkerSummary(ResponseModel):
         reveal = bool(info.context and info.context.get("reveal"))
         mapping = getattr(data, "_mapping", None)  # selected columns: read them by key
         if mapping is not None:
-            out = {name: mapping[name] for name in cls.model_fields if name in mapping}
-            out["deleted"] = mapping.get("deleted_at") is not None
+            columns = dict(mapping)  # one copy: a plain dict answers `in` far faster than a Row
+            out = {name: columns[name] for name in cls.model_fields if name in columns}
+            out["deleted"] = columns.get("deleted_at") is not None
         else:
             out = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
             out["deleted"] = getattr(data, "deleted_at", None) is not None
