@@ -23,13 +23,23 @@ import httpx
 from bench import common
 
 PORT = 8765
-COPY_SQL = (
-    "SELECT c.id, c.policy_code, c.status, c.worker_id, w.full_name, w.id_number, "
-    "c.region_code, c.employer_id, c.period_start, c.period_end, c.units, c.unit_amount_fen, "
-    "c.amount_fen, c.approved_amount_fen, c.paid_amount_fen, c.payment_reference, "
-    "c.bank_account, c.submitted_at, c.approved_at, c.paid_at, c.flagged "
-    "FROM claims c JOIN workers w ON w.id = c.worker_id ORDER BY c.id"
-)
+
+
+async def export_sql(db: str) -> str:
+    """The very query the API streams for a province-wide auditor (masking and formatting
+    included), with its parameters written in, for psql."""
+    from sqlalchemy.dialects import postgresql
+
+    from app.models import Role
+    from app.scope import Actor
+    from app.services import claims, claims_export
+
+    app = common.bench_app(db)
+    actor = Actor(id=0, username="bench", role=Role.auditor, region_code=None,
+                  region_path=None, employer_id=None, session_id="bench")  # fmt: skip
+    stmt = await claims_export._query(app.state.db, actor, claims.ClaimFilters())
+    await app.state.db.dispose()
+    return str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))  # type: ignore[no-untyped-call]
 
 
 def rss_kib(pid: int) -> int:
@@ -99,9 +109,10 @@ async def main() -> None:
     finally:
         server.terminate()
         server.wait()
+    sql = " ".join((await export_sql(db)).split())
     started = time.perf_counter()
     subprocess.run(
-        ["psql", common.libpq_url(db), "-qc", f"\\copy ({COPY_SQL}) TO '/dev/null' CSV"],
+        ["psql", common.libpq_url(db), "-qc", f"\\copy ({sql}) TO '/dev/null' CSV"],
         check=True,
     )
     psql = time.perf_counter() - started

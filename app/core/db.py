@@ -117,6 +117,14 @@ class Database:
             async_sessionmaker(reads, expire_on_commit=False),
         )
 
+    def streaming_session(self) -> AsyncSession:
+        """A session for reading a large result through a server-side cursor (exports): on
+        the replica, in a transaction on PostgreSQL (a cursor needs one), in autocommit on
+        SQLite (where a transaction would hold the write lock for the whole export)."""
+        if self.is_postgres:
+            return AsyncSession(self.read_engine, expire_on_commit=False)
+        return self.read_sessionmaker()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.read_engine is not self.engine:

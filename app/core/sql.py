@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Date
+from sqlalchemy import Boolean, Date, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -61,3 +61,77 @@ def _add_days_sqlite(element: date_add_days, compiler: SQLCompiler, **kw: Any) -
         f"date({compiler.process(column, **kw)}, "
         f"'+' || CAST({compiler.process(days, **kw)} AS INTEGER) || ' days')"
     )
+
+
+def _argument(element: FunctionElement[Any], compiler: SQLCompiler, kw: dict[str, Any]) -> str:
+    """The compiled SQL of a one-argument construct's argument."""
+    return str(compiler.process(next(iter(element.clauses)), **kw))
+
+
+class masked(FunctionElement[str]):
+    """``masked(column)``: the text with all but its first six and last four characters
+    starred (all of it when ten or shorter), as :func:`app.masking.mask_id_number` does —
+    in the database, so an export can stream without personal data passing through Python."""
+
+    type = String()
+    inherit_cache = True
+    name = "masked"
+
+
+@compiles(masked, "postgresql")
+def _masked_postgres(element: masked, compiler: SQLCompiler, **kw: Any) -> str:
+    x = _argument(element, compiler, kw)
+    return (
+        f"(CASE WHEN length({x}) <= 10 THEN repeat('*', length({x})) "
+        f"ELSE left({x}, 6) || repeat('*', length({x}) - 10) || right({x}, 4) END)"
+    )
+
+
+@compiles(masked, "sqlite")
+def _masked_sqlite(element: masked, compiler: SQLCompiler, **kw: Any) -> str:
+    x = _argument(element, compiler, kw)
+
+    def stars(n: str) -> str:  # SQLite has no repeat(): n zero bytes, hex-encoded, starred
+        return f"replace(hex(zeroblob({n})), '00', '*')"
+
+    return (
+        f"(CASE WHEN length({x}) <= 10 THEN {stars(f'length({x})')} "
+        f"ELSE substr({x}, 1, 6) || {stars(f'length({x}) - 10')} || substr({x}, -4) END)"
+    )
+
+
+class utc_text(FunctionElement[str]):
+    """``utc_text(column)``: a UTC timestamp as ISO 8601 text, ``2026-11-25T08:30:00Z``."""
+
+    type = String()
+    inherit_cache = True
+    name = "utc_text"
+
+
+@compiles(utc_text, "postgresql")
+def _utc_text_postgres(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
+    x = _argument(element, compiler, kw)
+    return f"to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+
+@compiles(utc_text, "sqlite")
+def _utc_text_sqlite(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {_argument(element, compiler, kw)})"
+
+
+class date_text(FunctionElement[str]):
+    """``date_text(column)``: a date as ISO 8601 text, ``2026-11-25``, whatever DateStyle."""
+
+    type = String()
+    inherit_cache = True
+    name = "date_text"
+
+
+@compiles(date_text, "postgresql")
+def _date_text_postgres(element: date_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({_argument(element, compiler, kw)}, 'YYYY-MM-DD')"
+
+
+@compiles(date_text, "sqlite")
+def _date_text_sqlite(element: date_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({_argument(element, compiler, kw)})"

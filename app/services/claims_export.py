@@ -11,30 +11,34 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import select
+from sqlalchemy import Select, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core import copy
 from app.core.db import Database
-from app.masking import mask_id_number
+from app.core.sql import date_text, masked, utc_text
 from app.models import Claim, Worker
 from app.scope import Actor
 from app.services import claims
 
-BATCH = 2000
 HEADER = (
     "claim_id", "policy_code", "status", "worker_id", "worker_name", "id_number",
     "region_code", "employer_id", "period_start", "period_end", "units", "unit_amount_fen",
     "claimed_fen", "approved_fen", "paid_fen", "currency", "payment_reference", "bank_account",
     "submitted_at", "approved_at", "paid_at", "flagged",
 )  # fmt: skip
+# The export's columns, masked and formatted by the database: the same text on PostgreSQL
+# (where COPY streams it without a row passing through Python) and on SQLite.
 _COLUMNS = (
     col(Claim.id), col(Claim.policy_code), col(Claim.status), col(Claim.worker_id),
-    col(Worker.full_name), col(Worker.id_number), col(Claim.region_code),
-    col(Claim.employer_id), col(Claim.period_start), col(Claim.period_end), col(Claim.units),
-    col(Claim.unit_amount_fen), col(Claim.amount_fen), col(Claim.approved_amount_fen),
-    col(Claim.paid_amount_fen), col(Claim.payment_reference), col(Claim.bank_account),
-    col(Claim.submitted_at), col(Claim.approved_at), col(Claim.paid_at), col(Claim.flagged),
+    col(Worker.full_name), masked(col(Worker.id_number)), col(Claim.region_code),
+    col(Claim.employer_id), date_text(col(Claim.period_start)),
+    date_text(col(Claim.period_end)), col(Claim.units), col(Claim.unit_amount_fen),
+    col(Claim.amount_fen), col(Claim.approved_amount_fen), col(Claim.paid_amount_fen),
+    literal("CNY"), col(Claim.payment_reference), masked(col(Claim.bank_account)),
+    utc_text(col(Claim.submitted_at)), utc_text(col(Claim.approved_at)),
+    utc_text(col(Claim.paid_at)), case((col(Claim.flagged), "true"), else_="false"),
 )  # fmt: skip
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -42,30 +46,13 @@ CONTENT_TYPES = {
 }
 
 
-def _line(row: Sequence[Any]) -> list[Any]:
-    (cid, code, status, wid, name, id_number, region, employer, start, end, units, unit,
-     claimed, approved, paid, reference, account, submitted, approved_at, paid_at,
-     flagged) = row  # fmt: skip
-    return [
-        cid, code, status, wid, name, mask_id_number(id_number), region, employer,
-        start.isoformat(), end.isoformat(), units, unit, claimed, approved, paid, "CNY",
-        reference, mask_id_number(account),
-        *(t.isoformat() if t else None for t in (submitted, approved_at, paid_at)), flagged,
-    ]  # fmt: skip
-
-
-async def _rows(
-    db: Database, actor: Actor, filters: claims.ClaimFilters
-) -> AsyncIterator[list[list[Any]]]:
-    """Batches of export lines, read through a server-side cursor."""
-    async with db.sessionmaker() as session:
+async def _query(db: Database, actor: Actor, filters: claims.ClaimFilters) -> Select[Any]:
+    async with db.read_sessionmaker() as session:
         base = select(*_COLUMNS).join(Worker, col(Worker.id) == col(Claim.worker_id))
-        stmt = await claims.scoped_query(session, actor=actor, filters=filters, base=base)
-        result = await session.stream(
-            stmt.order_by(col(Claim.id)).execution_options(yield_per=BATCH)
+        stmt: Select[Any] = await claims.scoped_query(
+            session, actor=actor, filters=filters, base=base
         )
-        async for partition in result.partitions(BATCH):
-            yield [_line(row) for row in partition]
+    return stmt.order_by(col(Claim.id))
 
 
 async def check_filters(
@@ -80,14 +67,10 @@ async def csv_stream(
     db: Database, actor: Actor, filters: claims.ClaimFilters
 ) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
+    csv.writer(buffer, lineterminator="\n").writerow(HEADER)
     yield b"\xef\xbb\xbf" + buffer.getvalue().encode()
-    async for batch in _rows(db, actor, filters):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(batch)
-        yield buffer.getvalue().encode()
+    async for chunk in copy.csv_rows(db, await _query(db, actor, filters)):
+        yield chunk
 
 
 async def xlsx_stream(
@@ -101,12 +84,15 @@ async def xlsx_stream(
     sheet = book.create_sheet("claims")
     sheet.append(list(HEADER))
 
-    def append(lines: list[list[Any]]) -> None:
-        for line in lines:
-            sheet.append(line)
+    def append(rows: Sequence[Any]) -> None:
+        for row in rows:
+            sheet.append(list(row))
 
-    async for batch in _rows(db, actor, filters):
-        await anyio.to_thread.run_sync(append, batch)
+    stmt = await _query(db, actor, filters)
+    async with db.streaming_session() as session:
+        result = await session.stream(stmt.execution_options(yield_per=copy.BATCH))
+        async for partition in result.partitions(copy.BATCH):
+            await anyio.to_thread.run_sync(append, partition)
     with tempfile.TemporaryFile() as spool:
         await anyio.to_thread.run_sync(book.save, spool)
         spool.seek(0)

@@ -1,0 +1,84 @@
+"""COPY out: a query's rows as CSV straight from PostgreSQL, for exports of a million rows.
+
+The rows never become Python objects: PostgreSQL formats them and the driver hands over
+chunks of CSV, which go out as they come. Personal data must therefore be masked (and values
+formatted) in the query itself — see :mod:`app.core.sql`. Elsewhere (SQLite) the same query
+is read in batches and written with the csv module, so both give the same file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from sqlalchemy import Select
+
+from app.core.db import Database
+
+BATCH = 2000
+_QUEUED_CHUNKS = 8  # back-pressure: COPY waits while a slow client has this much unsent
+
+
+def _driver_arguments(compiled: Any) -> list[Any]:
+    """The positional parameters of a compiled statement, through their types' processors
+    (a UTC timestamp, an enum …) as SQLAlchemy itself would send them."""
+    params = compiled.construct_params()
+    processors = compiled._bind_processors
+    names = compiled.positiontup or []
+    return [processors[n](params[n]) if n in processors else params[n] for n in names]
+
+
+async def _copy_out(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, None]:
+    chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_QUEUED_CHUNKS)
+    async with db.read_engine.connect() as conn:
+        compiled = stmt.compile(dialect=conn.dialect)
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+
+        async def sink(data: bytes | bytearray | memoryview) -> None:
+            await chunks.put(bytes(data))  # the driver hands over its own buffer
+
+        async def produce() -> None:
+            try:
+                await driver.copy_from_query(
+                    str(compiled), *_driver_arguments(compiled), output=sink, format="csv"
+                )
+            finally:
+                await chunks.put(None)
+
+        task = asyncio.create_task(produce())
+        try:
+            while (chunk := await chunks.get()) is not None:
+                yield chunk
+            await task  # a failed COPY raises here
+        finally:
+            if not task.done():
+                # The client went away mid-stream: stop the COPY and drop the connection,
+                # whose protocol state is no longer known.
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                await conn.invalidate()
+
+
+async def _batches(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, None]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    async with db.streaming_session() as session:
+        result = await session.stream(stmt.execution_options(yield_per=BATCH))
+        async for partition in result.partitions(BATCH):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(partition)
+            yield buffer.getvalue().encode()
+
+
+def csv_rows(db: Database, stmt: Select[Any]) -> AsyncIterator[bytes]:
+    """The rows of ``stmt`` as CSV (no header), streamed: COPY on PostgreSQL, batches of the
+    csv module elsewhere. Every column should already be text or a number."""
+    return _copy_out(db, stmt) if db.is_postgres else _batches(db, stmt)
