@@ -1,0 +1,140 @@
+"""Bulk import: a registry CSV of new labourers through POST /api/v1/workers/import on a real
+server process, against raw COPY of the same rows into a table shaped like `workers`.
+
+    python -m bench.imports [--tier small] [--rows 10000]
+
+The rows use an area code no seeded worker has (349999) and are deleted afterwards, so the
+tier stays as seeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+import httpx
+
+from app.identifiers import resident_id_check_char
+from bench import common
+
+PORT = 8766
+AREA = "349999"
+HEADER = "户编号,姓名,身份证号,联系电话,行政区划代码,就业状态,技能,培训意愿,是否有劳动能力\n"
+
+
+def id_numbers(n: int) -> list[str]:
+    """``n`` distinct valid resident ID numbers of the bench's own area code."""
+    out: list[str] = []
+    day = date(1970, 1, 1)
+    while len(out) < n:
+        for seq in range(1000):
+            body = f"{AREA}{day:%Y%m%d}{seq:03d}"
+            out.append(body + resident_id_check_char(body))
+        day += timedelta(days=1)
+    return out[:n]
+
+
+def registry_csv(numbers: list[str], village: str) -> bytes:
+    lines = [HEADER]
+    for n, number in enumerate(numbers):
+        lines.append(f"BENCHIMP{n // 3:07d},王{n}明,{number},138{n:08d},{village},"
+                     "未就业,缝纫、家政,面点,是\n")  # fmt: skip
+    return "".join(lines).encode()
+
+
+async def _raw_copy(db: str, numbers: list[str], village: str) -> float:
+    conn = await asyncpg.connect(common.libpq_url(db))
+    try:
+        await conn.execute("CREATE TEMP TABLE import_copy (LIKE workers INCLUDING DEFAULTS)")
+        columns = ["household_id", "full_name", "id_number", "id_suffix", "sex", "birth_date", "phone",
+                   "region_code", "employment_status", "able_to_work", "skills",
+                   "training_wishes", "job_wishes", "disability_level", "version",
+                   "created_at", "updated_at"]  # fmt: skip
+        now = datetime.now(UTC)
+        records = [
+            (1, f"王{n}明", number, number[-4:], "male", date(1970, 1, 1), f"138{n:08d}", village,
+             "unemployed", True, '["sewing"]', '["pastry"]', "[]", "none", 1, now, now)
+            for n, number in enumerate(numbers)
+        ]  # fmt: skip
+        started = time.perf_counter()
+        await conn.copy_records_to_table("import_copy", records=records, columns=columns)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def _clean(db: str) -> None:
+    conn = await asyncpg.connect(common.libpq_url(db))
+    try:
+        await conn.execute(f"DELETE FROM workers WHERE id_number LIKE '{AREA}%'")
+        await conn.execute("DELETE FROM households WHERE household_number LIKE 'BENCHIMP%'")
+    finally:
+        await conn.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tier", default="small")
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    db = await common.prepare_tier(args.tier)
+    conn = await asyncpg.connect(common.libpq_url(db))
+    village = await conn.fetchval("SELECT code FROM regions WHERE level = 'village' LIMIT 1")
+    await conn.close()
+    app = common.bench_app(db)
+    await (await common.signed_in(app, "bench-admin", "admin", region_code="340000")).aclose()
+    await app.state.db.dispose()
+    await _clean(db)
+    numbers = id_numbers(args.rows)
+    content = registry_csv(numbers, village)
+    env = {**os.environ, "DATABASE_URL": common.app_url(db), "JOBPATH_LOG_LEVEL": "WARNING",
+           "JOBPATH_ARGON2_MEMORY_KIB": "1024", "JOBPATH_ARGON2_TIME_COST": "1"}  # fmt: skip
+    server = subprocess.Popen(  # noqa: ASYNC220 - the server runs beside the benchmark
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
+         str(PORT), "--no-access-log", "--log-level", "warning"], env=env,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(timeout=None) as client:
+            for _ in range(100):
+                try:
+                    if (await client.get(f"http://127.0.0.1:{PORT}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+            token = (await client.post(
+                f"http://127.0.0.1:{PORT}/api/v1/auth/token",
+                data={"username": "bench-admin", "password": "bench-password-2026"},
+            )).json()["access_token"]  # fmt: skip
+            started = time.perf_counter()
+            r = await client.post(
+                f"http://127.0.0.1:{PORT}/api/v1/workers/import",
+                files={"file": ("registry.csv", io.BytesIO(content), "text/csv")},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            seconds = time.perf_counter() - started
+            assert r.status_code == 200, r.text[:500]
+            report = r.json()
+    finally:
+        server.terminate()
+        server.wait()
+    copy_seconds = await _raw_copy(db, numbers, village)
+    await _clean(db)
+    created = report.get("created", report.get("counts", {}).get("created"))
+    print(f"\nbulk import, tier {args.tier}: {args.rows:,} rows ({len(content) / 1e6:.1f} MB CSV)")
+    print(
+        f"  API import : {seconds:6.1f} s = {args.rows / seconds:>9,.0f} rows/s (created {created})"
+    )
+    print(f"  raw COPY   : {copy_seconds:6.2f} s = {args.rows / copy_seconds:>9,.0f} rows/s")
+    print(f"  ratio API / COPY: {copy_seconds / seconds:.3f}")
+
+
+if __name__ == "__main__":
+    common.run(main)
