@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from app.pagination import encode_cursor
 from bench import common
 
 APP_PORT, BASE_PORT = 8801, 8802
@@ -141,6 +142,43 @@ async def _ids(db: str, sql: str) -> list[int]:
         await conn.close()
 
 
+_CREATE_LUA = """
+local counter, tid = 0, 0
+local weights = {7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2}
+local checks = {"1","0","X","9","8","7","6","5","4","3","2"}
+setup = function(thread) thread:set("tid", tid); tid = tid + 1 end
+request = function()
+  counter = counter + 1
+  local n = tid * 10000000 + counter
+  local d = math.floor(n / 1000)
+  local body = string.format("%s%04d%02d%02d%03d", "AREA", 1950 + math.floor(d / 336) % 50,
+                             math.floor(d / 28) % 12 + 1, d % 28 + 1, n % 1000)
+  local s = 0
+  for i = 1, 17 do s = s + tonumber(body:sub(i, i)) * weights[i] end
+  local json = string.format('{"household_id": HOUSEHOLD, "full_name": "李测试", ' ..
+    '"id_number": "%s", "region_code": "REGION"}', body .. checks[s % 11 + 1])
+  return wrk.format("POST", "/api/v1/workers", {["Content-Type"] = "application/json"}, json)
+end
+"""
+CREATE_AREA = "348888"  # no seeded worker has it: created workers are deleted afterwards
+
+
+async def _execute(db: str, sql: str) -> None:
+    conn = await asyncpg.connect(common.libpq_url(db))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _texts(db: str, sql: str) -> list[str]:
+    conn = await asyncpg.connect(common.libpq_url(db))
+    try:
+        return [str(r[0]) for r in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
 async def round_trips(db: str, url: str, token: str, requests: int = 20) -> float:
     """Statements the database received per request, from its statement log: the database is
     told to log every statement of new sessions, a fresh app process makes requests one by
@@ -187,6 +225,15 @@ async def bench_tier(tier: str, args: argparse.Namespace) -> list[Result]:
     await app.state.db.engine.dispose()
     city_workers = await _ids(db, "SELECT id FROM workers WHERE region_code LIKE '3401%' "
                                   "ORDER BY id LIMIT 500")  # fmt: skip
+    total = await _ids(db, "SELECT count(*) FROM workers")
+    [deep_id] = await _ids(db, f"SELECT id FROM workers ORDER BY id OFFSET {total[0] * 9 // 10} "
+                               "LIMIT 1")  # fmt: skip
+    [home] = await _ids(db, "SELECT id FROM households WHERE region_code LIKE '3401%' "
+                            "ORDER BY id LIMIT 1")  # fmt: skip
+    [village] = await _texts(db, f"SELECT region_code FROM households WHERE id = {home}")
+    create_lua = (_CREATE_LUA.replace("AREA", CREATE_AREA).replace("HOUSEHOLD", str(home))
+                  .replace("REGION", village))  # fmt: skip
+    deep = encode_cursor([deep_id])
     results: list[Result] = []
     cw = ""
     real = _server("app.main:create_app", APP_PORT, db, args.workers, args.pool, True)
@@ -210,16 +257,40 @@ async def bench_tier(tier: str, args: argparse.Namespace) -> list[Result]:
              _lua_paths([f"/api/v1/workers/{i}/matches?limit=20" for i in city_workers])),
             ("stats overview (one county)", f"{api}/stats/overview?region=340101&year=2026",
              admin, None),
+            ("worker list, first page (province)", f"{api}/workers?limit=50", admin, None),
+            ("worker list, page 90% deep (province)", f"{api}/workers?limit=50&cursor={deep}",
+             admin, None),
+            ("worker create", f"{api}/workers", cw, create_lua),
         ]  # fmt: skip
         for label, url, token, script in cases:
             rps, p50, p99, errors = wrk(url, token=token, connections=args.connections,
                                         duration=args.duration, script=script)  # fmt: skip
             results.append(Result(tier, label, rps, p50, p99, errors))
+        # Past capacity: 256 clients at once get answers or 503 + Retry-After, never a hang.
+        rps, p50, p99, errors = wrk(f"{api}/workers?limit=50", token=cw, connections=256,
+                                    duration=args.duration)  # fmt: skip
+        results.append(Result(tier, "worker list, 256 connections", rps, p50, p99, errors,
+                              note="non-2xx counted as errors"))  # fmt: skip
     finally:
         for proc in (real, base):
             proc.terminate()
             proc.wait()
+        await _execute(db, f"DELETE FROM workers WHERE id_number LIKE '{CREATE_AREA}%'")
+    # The same list with twice the processes (same pool size each).
+    two = _server("app.main:create_app", APP_PORT, db, args.workers * 2, args.pool, True)
+    try:
+        await _wait(APP_PORT, "/readyz")
+        rps, p50, p99, errors = wrk(f"http://127.0.0.1:{APP_PORT}/api/v1/workers?limit=50",
+                                    token=cw, connections=args.connections,
+                                    duration=args.duration)  # fmt: skip
+        results.append(Result(tier, f"worker list, {args.workers * 2} processes", rps, p50,
+                              p99, errors))  # fmt: skip
+    finally:
+        two.terminate()
+        two.wait()
     for result, url in ((results[1], f"http://127.0.0.1:{APP_PORT}/api/v1/workers?limit=50"),
+                        (results[3], f"http://127.0.0.1:{APP_PORT}/api/v1/workers?name="
+                                     "%E7%8E%8B%E5%BB%BA%E5%9B%BD"),
                         (results[4], f"http://127.0.0.1:{APP_PORT}/api/v1/workers?updated_since="
                                      "2026-11-18T00:00:00Z&limit=50")):  # fmt: skip
         result.round_trips = await round_trips(db, url, cw)
@@ -234,10 +305,24 @@ def print_table(results: list[Result]) -> None:
         trips = f"{r.round_trips:.1f}" if r.round_trips is not None else "-"
         print(f"{r.tier:<6} {r.endpoint:<40} {r.rps:8.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f}"
               f" {r.errors:7d} {trips:>9}")  # fmt: skip
-    for tier in sorted({r.tier for r in results}):
-        rows = {r.endpoint: r for r in results if r.tier == tier}
-        base, real = rows["baseline: worker list (bare asyncpg)"], rows["worker list"]
+    tiers = sorted({r.tier for r in results}, key=["small", "large"].index)
+    by = {(r.tier, r.endpoint): r for r in results}
+    for tier in tiers:
+        base, real = by[tier, "baseline: worker list (bare asyncpg)"], by[tier, "worker list"]
         print(f"{tier}: worker list at {real.rps / base.rps:.0%} of the bare baseline")
+        first = by[tier, "worker list, first page (province)"]
+        deep = by[tier, "worker list, page 90% deep (province)"]
+        print(f"{tier}: page 90% deep p99 = {deep.p99_ms / first.p99_ms:.2f}x the first page's")
+        doubled = next(r for (t, e), r in by.items() if t == tier and e.endswith("processes"))
+        print(f"{tier}: {doubled.endpoint} = {doubled.rps / real.rps:.2f}x the throughput of one")
+        print(
+            f"{tier}: p99/p50 of the worker list at {real.rps:.0f} req/s = "
+            f"{real.p99_ms / real.p50_ms:.1f}"
+        )
+    if tiers == ["small", "large"]:
+        for endpoint in ("worker list", "name search (3 chars)", "sync page", "matching"):
+            small, large = by["small", endpoint], by["large", endpoint]
+            print(f"p99 large/small, {endpoint}: {large.p99_ms / small.p99_ms:.2f}")
 
 
 async def main() -> None:

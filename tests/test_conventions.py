@@ -16,9 +16,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.models import AuditEntry, IdempotencyRecord, Region
+from app.models import AuditEntry, IdempotencyRecord, Region, TrainingSession
 from tests.conftest import IS_POSTGRES
-from tests.factories import BASE_REGIONS, QIJI, XUGANG, Factory, error_fields, problem
+from tests.factories import (
+    BASE_REGIONS,
+    QIJI,
+    XUGANG,
+    Factory,
+    error_fields,
+    new_course,
+    problem,
+)
 
 REGIONS = "/api/v1/regions"
 USERS = "/api/v1/users"
@@ -279,6 +287,38 @@ class TestValuesNoColumnCanHold:
         assert error_fields(body) == {"body.name"}
         assert "\x00" not in r.text
         assert await count(session, Region, col(Region.code) == "340406107204") == 0
+
+
+class TestDatesAreWrittenAsDates:
+    """Pydantic alone would read 0 or 1.5e9 as seconds since 1970 (found by the fuzzer)."""
+
+    @pytest.mark.parametrize(
+        ("path", "params"),
+        [
+            ("/api/v1/audit-log", {"since": "0.0"}),
+            ("/api/v1/recruitment-events", {"from_date": "0.0"}),
+            ("/api/v1/subsidy-policies", {"valid_on": "1.5e9"}),
+            ("/api/v1/claims", {"period_from": "0"}),
+        ],
+    )
+    async def test_a_number_for_a_date_in_a_query_is_a_422(
+        self, factory: Factory, path: str, params: dict[str, str]
+    ) -> None:
+        admin = await factory.as_role("admin")
+        r = await admin.get(path, params=params)
+        assert error_fields(problem(r, 422, "validation_failed")) == {f"query.{next(iter(params))}"}
+
+    @pytest.mark.parametrize("value", [0, 1_700_000_000, 1.5, True])
+    async def test_a_number_for_a_date_in_a_body_is_a_422_and_writes_nothing(
+        self, factory: Factory, session: AsyncSession, value: object
+    ) -> None:
+        admin = await factory.as_role("admin")
+        course = await new_course(admin)
+        body = {"course_id": course["id"], "provider": "中心", "township_code": QIJI,
+                "start_date": value, "end_date": "2026-12-31", "capacity": 5}  # fmt: skip
+        r = await admin.post("/api/v1/training/sessions", json=body)
+        assert error_fields(problem(r, 422, "validation_failed")) == {"body.start_date"}
+        assert await count(session, TrainingSession) == 0
 
 
 class TestIdempotencyKey:

@@ -4,14 +4,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator
 
 from app.deps import OversightUser, SessionDep
 from app.errors import Forbidden, Unauthorized, Unprocessable, responses
 from app.models import AuditEntry
 from app.pagination import Page, PageDep
 from app.schemas.audit import AuditEntryRead, ChainReportRead
-from app.schemas.common import IdQuery
+from app.schemas.common import IdQuery, IsoDateTime
 from app.services import audit
 from app.versioning import VersionedRoute
 
@@ -25,7 +25,7 @@ def _in_utc(value: datetime) -> datetime:
         raise ValueError("the time cannot be expressed in UTC") from exc
 
 
-UTCTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+UTCTime = Annotated[IsoDateTime, AfterValidator(_in_utc)]
 
 
 @router.get(

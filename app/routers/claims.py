@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
@@ -43,7 +42,7 @@ from app.schemas.claims import (
     PublicNoticeItem,
     Reason,
 )
-from app.schemas.common import IdPath, IdQuery
+from app.schemas.common import IdPath, IdQuery, IsoDate
 from app.services import attachments, claims, claims_export
 from app.uploads import read_limited
 from app.versioning import IfMatchDep, VersionedRoute
@@ -60,8 +59,8 @@ def _filters(
     region: RegionQuery = None,
     employer_id: IdQuery = None,
     worker_id: IdQuery = None,
-    period_from: date | None = None,
-    period_to: date | None = None,
+    period_from: IsoDate | None = None,
+    period_to: IsoDate | None = None,
     min_amount_fen: Annotated[int | None, Query(ge=0, le=10**12)] = None,
     max_amount_fen: Annotated[int | None, Query(ge=0, le=10**12)] = None,
     flagged: bool | None = None,

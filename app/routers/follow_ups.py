@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter
 
 from app.deps import ReaderUser, SessionDep, StaffUser
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, responses
 from app.models import FollowUp, FollowUpStatus
 from app.pagination import PageDep, SyncPage
-from app.schemas.common import IdPath
+from app.schemas.common import IdPath, IsoDate
 from app.schemas.employments import FollowUpRead, FollowUpRecord
 from app.services import employments
 from app.versioning import VersionedRoute
@@ -25,7 +23,7 @@ async def list_follow_ups(
     session: SessionDep,
     actor: ReaderUser,
     page: PageDep,
-    due_before: date | None = None,
+    due_before: IsoDate | None = None,
     status: FollowUpStatus | None = FollowUpStatus.due,
 ) -> SyncPage[FollowUpRead]:
     """The caseworker's to-do list: follow-up checks of placements in your scope, by due

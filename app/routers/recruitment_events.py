@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, status
 
 from app.deps import CurrentUser, SessionDep, StaffUser
@@ -9,7 +7,7 @@ from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable, respons
 from app.idempotency import Idempotent
 from app.models import Campaign, RecruitmentEvent
 from app.pagination import Page, PageDep
-from app.schemas.common import IdPath
+from app.schemas.common import IdPath, IsoDate
 from app.schemas.recruitment_events import (
     Attendance,
     EventCreate,
@@ -45,8 +43,8 @@ async def list_events(
     actor: CurrentUser,
     page: PageDep,
     campaign: Campaign | None = None,
-    from_date: date | None = None,
-    to_date: date | None = None,
+    from_date: IsoDate | None = None,
+    to_date: IsoDate | None = None,
 ) -> Page[RecruitmentEvent]:
     """Recruitment events, newest first."""
     filters = recruitment_events.EventFilters(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, status
 
 from app.deps import AdminUser, CurrentUser, SessionDep
@@ -18,7 +16,7 @@ from app.errors import (
 from app.idempotency import Idempotent
 from app.models import PolicyRule, SubsidyPolicy
 from app.pagination import Page, PageDep
-from app.schemas.common import IdPath
+from app.schemas.common import IdPath, IsoDate
 from app.schemas.subsidy_policies import PolicyCreate, PolicyRead, PolicyUpdate
 from app.services import subsidy_policies
 from app.versioning import IfMatchDep, VersionedRoute
@@ -48,7 +46,7 @@ async def list_policies(
     _actor: CurrentUser,
     page: PageDep,
     rule: PolicyRule | None = None,
-    valid_on: date | None = None,
+    valid_on: IsoDate | None = None,
 ) -> Page[SubsidyPolicy]:
     """The subsidy policies (everyone reads them)."""
     return await subsidy_policies.get_all(session, params=page, rule=rule, valid_on=valid_on)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -19,7 +18,7 @@ from app.errors import (
 from app.idempotency import Idempotent
 from app.models import EnrolmentStatus, SessionStatus, Skill, TrainingCourse
 from app.pagination import Page, PageDep, SyncPage, UpdatedSince, parse_updated_since
-from app.schemas.common import IdPath, IdQuery
+from app.schemas.common import IdPath, IdQuery, IsoDate
 from app.schemas.training import (
     AttendanceCreate,
     Completion,
@@ -110,8 +109,8 @@ async def list_sessions(
     township: Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="Subtree.")] = None,
     course_type: Skill | None = None,
     status: SessionStatus | None = None,
-    starts_from: date | None = None,
-    starts_until: date | None = None,
+    starts_from: IsoDate | None = None,
+    starts_until: IsoDate | None = None,
 ) -> Page[SessionRead]:
     """Training sessions (caseworkers see them everywhere), by township, course type, status
     and start date."""

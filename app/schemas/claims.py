@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from app.models import ClaimStatus, Payee, PolicyRule
-from app.schemas.common import MAX_ID, RequestModel, ResponseModel
+from app.schemas.common import MAX_ID, IsoDate, RequestModel, ResponseModel
 
 
 class ClaimCreate(RequestModel):
@@ -16,10 +16,10 @@ class ClaimCreate(RequestModel):
     worker_id: int = Field(ge=1, le=MAX_ID)
     employment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     enrolment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    period_start: date | None = Field(
+    period_start: IsoDate | None = Field(
         default=None, description="First month claimed (per-month policies)."
     )
-    period_end: date | None = Field(
+    period_end: IsoDate | None = Field(
         default=None, description="Last month claimed (per-month policies)."
     )
     bank_account: str | None = Field(
@@ -41,8 +41,8 @@ class ClaimUpdate(RequestModel):
 
     employment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     enrolment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
     bank_account: str | None = Field(default=None, pattern=r"^\d{12,30}$")
     notes: str | None = Field(default=None, max_length=2000)
 
@@ -71,8 +71,8 @@ class ClaimRead(ResponseModel):
     employer_id: int | None
     employment_id: int | None
     enrolment_id: int | None
-    period_start: date
-    period_end: date
+    period_start: IsoDate
+    period_end: IsoDate
     units: int
     unit_amount_fen: int
     amount_fen: int = Field(description="Claimed: computed by the service.")
@@ -87,7 +87,7 @@ class ClaimRead(ResponseModel):
     filed_by: int
     submitted_at: datetime | None
     approved_at: datetime | None
-    notice_ends_on: date | None = Field(
+    notice_ends_on: IsoDate | None = Field(
         description="The public notice ends (and payment may be made) on this day."
     )
     paid_at: datetime | None
@@ -150,7 +150,7 @@ class PublicNoticeItem(ResponseModel):
     amount_fen: int
     currency: Literal["CNY"] = "CNY"
     approved_at: datetime
-    notice_ends_on: date
+    notice_ends_on: IsoDate
 
 
 class Alert(ResponseModel):

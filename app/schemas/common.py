@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from app.identifiers import InvalidIdentifier, normalise_credit_code, parse_resident_id
 
@@ -26,6 +35,22 @@ class RequestModel(BaseModel):
         if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
             raise ValueError("control characters are not allowed")
         return value
+
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    # Pydantic would read 0, "0.0" or 1.5e9 as seconds since 1970; a date is written as a date.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError(
+            "dates and times are ISO 8601 text, e.g. 2026-11-25 or 2026-11-25T08:00:00Z"
+        )
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_not_a_number)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 
 
 class ResponseModel(BaseModel):

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
 from app.models import EmploymentKind, EndReason, FollowUpStatus
-from app.schemas.common import MAX_ID, Fen, RegionCode, RequestModel, ResponseModel
+from app.schemas.common import (
+    MAX_ID,
+    Fen,
+    IsoDate,
+    RegionCode,
+    RequestModel,
+    ResponseModel,
+)
 
 
 class EmploymentCreate(RequestModel):
@@ -18,7 +25,7 @@ class EmploymentCreate(RequestModel):
         default=None, ge=1, le=MAX_ID, description="Optional for self-employment and migrant work."
     )
     title: str | None = Field(default=None, max_length=100)
-    start_date: date
+    start_date: IsoDate
     monthly_wage_fen: Fen | None = None
     work_region_code: RegionCode | None = None
     work_place: str | None = Field(default=None, max_length=200)
@@ -28,7 +35,7 @@ class EmploymentCreate(RequestModel):
 
 
 class EmploymentEnd(RequestModel):
-    end_date: date
+    end_date: IsoDate
     end_reason: EndReason
 
 
@@ -41,8 +48,8 @@ class EmploymentRead(ResponseModel):
     region_code: str
     kind: EmploymentKind
     title: str | None
-    start_date: date
-    end_date: date | None
+    start_date: IsoDate
+    end_date: IsoDate | None
     end_reason: EndReason | None
     monthly_wage_fen: int | None
     currency: Literal["CNY"] = "CNY"
@@ -52,7 +59,7 @@ class EmploymentRead(ResponseModel):
     confirmed_by_employer: bool
     confirmed_at: datetime | None
     stable: bool = Field(description="Lasted the stable-employment period (180 days).")
-    stable_since: date | None
+    stable_since: IsoDate | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -63,7 +70,7 @@ class FollowUpRecord(RequestModel):
     still_employed: bool
     monthly_wage_fen: Fen | None = None
     end_reason: EndReason | None = Field(default=None, description="When the job was left.")
-    checked_on: date | None = Field(default=None, description="Defaults to today.")
+    checked_on: IsoDate | None = Field(default=None, description="Defaults to today.")
     notes: str | None = Field(default=None, max_length=2000)
 
 
@@ -73,7 +80,7 @@ class FollowUpRead(ResponseModel):
     worker_id: int
     region_code: str
     months: int
-    due_date: date
+    due_date: IsoDate
     status: FollowUpStatus
     still_employed: bool | None
     monthly_wage_fen: int | None

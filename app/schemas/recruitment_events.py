@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
 
 from app.models import Campaign
-from app.schemas.common import MAX_ID, RegionCode, RequestModel, ResponseModel
+from app.schemas.common import MAX_ID, IsoDate, RegionCode, RequestModel, ResponseModel
 
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -14,7 +14,7 @@ RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 class EventCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     campaign: Campaign
-    date: date
+    date: IsoDate
     place: str = Field(min_length=1, max_length=200)
     region_code: RegionCode
     employer_ids: list[RecordId] = Field(default_factory=list, max_length=500)
@@ -43,7 +43,7 @@ class EventRead(ResponseModel):
     id: int
     name: str
     campaign: Campaign
-    date: date
+    date: IsoDate
     place: str
     region_code: str
     created_by: int

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
 
 from app.masking import mask_id_number, mask_phone
 from app.models import ReferralStatus, Sex, Skill
-from app.schemas.common import MAX_ID, Fen, RequestModel, ResponseModel
+from app.schemas.common import MAX_ID, Fen, IsoDate, RequestModel, ResponseModel
 
 
 class ReferralCreate(RequestModel):
@@ -20,7 +20,7 @@ class ReferralCreate(RequestModel):
 
 
 class Hire(RequestModel):
-    start_date: date
+    start_date: IsoDate
     monthly_wage_fen: Fen | None = None
     title: str | None = Field(default=None, max_length=100)
 
@@ -62,7 +62,7 @@ class ReferralRead(ResponseModel):
     def from_row(cls, row: Any) -> ReferralRead:
         referral = row[0]
         data = {k: getattr(referral, k) for k in cls.model_fields if hasattr(referral, k)}
-        born: date = row.worker_birth_date
+        born: IsoDate = row.worker_birth_date
         today = datetime.now(UTC).date()
         data["worker"] = ReferredWorker(
             full_name=row.worker_full_name,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
 from app.models import TargetMetric
-from app.schemas.common import RegionCode, RequestModel, ResponseModel
+from app.schemas.common import IsoDate, RegionCode, RequestModel, ResponseModel
 
 
 class TargetCreate(RequestModel):
@@ -71,7 +71,7 @@ class Overview(ResponseModel):
     region_code: str
     region_name: str
     year: int
-    as_of: date
+    as_of: IsoDate
     indicators: list[Indicator]
     claims: list[ClaimFigures]
     organisations: dict[str, int] = Field(description="workshops, bases, service_stations")

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from app.models import Payee, PolicyRule, Unit
-from app.schemas.common import Fen, RegionCode, RequestModel, ResponseModel
+from app.schemas.common import Fen, IsoDate, RegionCode, RequestModel, ResponseModel
 
 Distance = Literal["in_county", "in_province", "out_of_province"]
 
@@ -35,8 +35,8 @@ class PolicyCreate(RequestModel):
         default_factory=lambda: ["district_approval"], min_length=1, max_length=5
     )
     notice_days: int = Field(default=5, ge=0, le=60)
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: IsoDate
+    valid_to: IsoDate | None = None
     region_code: RegionCode
 
     @model_validator(mode="after")
@@ -53,8 +53,8 @@ class PolicyUpdate(RequestModel):
     conditions: PolicyConditions | None = None
     review_stages: list[str] | None = Field(default=None, min_length=1, max_length=5)
     notice_days: int | None = Field(default=None, ge=0, le=60)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
 
 class PolicyRead(ResponseModel):
@@ -70,8 +70,8 @@ class PolicyRead(ResponseModel):
     conditions: dict[str, Any]
     review_stages: list[str]
     notice_days: int
-    valid_from: date
-    valid_to: date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     region_code: str
     version: int
     created_at: datetime

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import Field, model_validator
 
 from app.models import EnrolmentStatus, SessionStatus, Skill
-from app.schemas.common import MAX_ID, RegionCode, RequestModel, ResponseModel
+from app.schemas.common import MAX_ID, IsoDate, RegionCode, RequestModel, ResponseModel
 
 
 class CourseCreate(RequestModel):
@@ -42,15 +42,15 @@ class SessionCreate(_Dates):
     course_id: int = Field(ge=1, le=MAX_ID)
     provider: str = Field(min_length=1, max_length=200)
     township_code: RegionCode = Field(description="The township the session runs in.")
-    start_date: date
-    end_date: date
+    start_date: IsoDate
+    end_date: IsoDate
     capacity: int = Field(ge=1, le=1000)
 
 
 class SessionUpdate(_Dates):
     provider: str | None = Field(default=None, min_length=1, max_length=200)
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     capacity: int | None = Field(default=None, ge=1, le=1000)
     status: SessionStatus | None = None
 
@@ -62,8 +62,8 @@ class SessionRead(ResponseModel):
     course_name: str
     provider: str
     township_code: str
-    start_date: date
-    end_date: date
+    start_date: IsoDate
+    end_date: IsoDate
     capacity: int
     enrolled: int
     seats_left: int
@@ -78,12 +78,12 @@ class EnrolmentCreate(RequestModel):
 
 
 class AttendanceCreate(RequestModel):
-    day: date
+    day: IsoDate
 
 
 class Completion(RequestModel):
     certificate_number: str = Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z-]+$")
-    completed_on: date | None = Field(default=None, description="Defaults to today.")
+    completed_on: IsoDate | None = Field(default=None, description="Defaults to today.")
 
 
 class Dropout(RequestModel):
@@ -98,8 +98,8 @@ class EnrolmentRead(ResponseModel):
     course_type: Skill
     status: EnrolmentStatus
     certificate_number: str | None
-    completed_on: date | None
-    dropped_on: date | None
+    completed_on: IsoDate | None
+    dropped_on: IsoDate | None
     drop_reason: str | None
     attendance_days: int = 0
     version: int

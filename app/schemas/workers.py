@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.masking import mask_id_number, mask_phone
 from app.models import (
@@ -19,6 +19,8 @@ from app.models import (
 )
 from app.schemas.common import (
     MAX_ID,
+    IsoDate,
+    IsoDateTime,
     MobilePhone,
     Notes,
     RegionCode,
@@ -105,7 +107,7 @@ class WorkerSummary(ResponseModel):
     full_name: str
     id_number: str = Field(description="Masked: 340406********1234.")
     sex: Sex
-    birth_date: date | None = Field(description="Withheld in lists (it is part of the ID).")
+    birth_date: IsoDate | None = Field(description="Withheld in lists (it is part of the ID).")
     phone: str | None = Field(description="Masked: 138****5678.")
     region_code: str
     employment_status: EmploymentStatus
@@ -143,7 +145,7 @@ class HouseholdStatusChanges(RequestModel):
 
 class _VisitFields(RequestModel):
     kind: VisitKind
-    visited_at: AwareDatetime
+    visited_at: IsoDateTime
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     notes: str | None = Field(default=None, max_length=4000)
