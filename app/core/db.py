@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -58,6 +59,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         engine = create_async_engine(
             url,
             hide_parameters=True,
+            json_deserializer=from_json,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
@@ -69,6 +71,9 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         url,
         # Parameters (password hashes, ID numbers) never go into logged database errors.
         hide_parameters=True,
+        # JSON columns (skills, wishes …) parsed by pydantic's Rust parser: a list page
+        # decodes three arrays per row.
+        json_deserializer=from_json,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,

@@ -86,19 +86,19 @@ class WorkerSummary(ResponseModel):
         if isinstance(data, dict):
             return data
         reveal = bool(info.context and info.context.get("reveal"))
-        mapping = getattr(data, "_mapping", None)  # selected columns: read them by key
-        if mapping is not None:
-            columns = dict(mapping)  # one copy: a plain dict answers `in` far faster than a Row
-            out = {name: columns[name] for name in cls.model_fields if name in columns}
-            out["deleted"] = columns.get("deleted_at") is not None
+        mapping = getattr(data, "_mapping", None)
+        if mapping is not None:  # selected columns: taken whole (fields not declared are ignored)
+            out = dict(mapping)
+            out["deleted"] = out.pop("deleted_at", None) is not None
         else:
-            out = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+            names = cls.__pydantic_fields__
+            out = {name: getattr(data, name) for name in names if hasattr(data, name)}
             out["deleted"] = getattr(data, "deleted_at", None) is not None
         if not reveal:
             out["id_number"] = mask_id_number(out.get("id_number"))
             out["phone"] = mask_phone(out.get("phone"))
             out["birth_date"] = None
-        if "personal_data_masked" in cls.model_fields:
+        if "personal_data_masked" in cls.__pydantic_fields__:
             out["personal_data_masked"] = not reveal
         return out
 
