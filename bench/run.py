@@ -144,10 +144,13 @@ async def _ids(db: str, sql: str) -> list[int]:
 
 
 _CREATE_LUA = """
-local counter, tid = 0, 0
+-- tid is a global: setup() (in wrk's main state) gives each thread its own; a local here
+-- would shadow it and every thread would make the same numbers.
+tid, counter = 0, 0
+local next_tid = 0
 local weights = {7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2}
 local checks = {"1","0","X","9","8","7","6","5","4","3","2"}
-setup = function(thread) thread:set("tid", tid); tid = tid + 1 end
+setup = function(thread) thread:set("tid", next_tid); next_tid = next_tid + 1 end
 request = function()
   counter = counter + 1
   local n = tid * 10000000 + counter
