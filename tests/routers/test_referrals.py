@@ -256,7 +256,7 @@ class TestWhoSeesReferrals:
         seen: list[int] = []
         cursor: str | None = None
         while True:
-            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
             page = await reader.get(REFERRALS, params=params)
             assert page.status_code == 200, page.text
             seen += [item["id"] for item in page.json()["items"]]
