@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
@@ -49,21 +50,40 @@ class VersionedRoute(APIRoute):
         return with_etag
 
 
+class MalformedETag(PreconditionFailed):
+    code = "malformed_if_match"
+    title = "If-Match is not an ETag of this service"
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """The request's If-Match header, read only when the route has its path and body: a
+    request that is wrong in several ways hears about its fields (422) before its ETag."""
+
+    header: str | None
+
+    @property
+    def version(self) -> int:
+        if self.header is None:
+            raise PreconditionRequired(
+                "This update needs an If-Match header with the record's ETag."
+            )
+        match = _ETAG.match(self.header.strip())
+        if match is None:
+            raise MalformedETag("If-Match is not an ETag this service issued, e.g. \"3\".")
+        return int(match.group(1))
+
+
 def if_match(
     value: Annotated[
         str | None,
         Header(alias="If-Match", description='The ETag from your last read, e.g. `"3"`.'),
     ] = None,
-) -> int:
-    if value is None:
-        raise PreconditionRequired("This update needs an If-Match header with the record's ETag.")
-    match = _ETAG.match(value.strip())
-    if match is None:
-        raise PreconditionFailed("If-Match is not an ETag this service issued.")
-    return int(match.group(1))
+) -> IfMatch:
+    return IfMatch(value)
 
 
-IfMatchDep = Annotated[int, Depends(if_match)]
+IfMatchDep = Annotated[IfMatch, Depends(if_match)]
 
 
 class VersionMismatch(PreconditionFailed):

@@ -165,7 +165,7 @@ async def update_claim(
     body: ClaimUpdate,
     session: SessionDep,
     actor: ActingUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> ClaimRead:
     """Correct a draft or returned claim (the filer's side; send `If-Match`); the amount is
     recomputed. An approved claim is frozen."""
@@ -173,7 +173,7 @@ async def update_claim(
         session,
         actor=actor,
         claim_id=claim_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
 

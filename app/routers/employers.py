@@ -72,7 +72,7 @@ async def update_employer(
     body: EmployerUpdate,
     session: SessionDep,
     actor: EmployerOrAdminUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> Employer:
     """Edit an employer: its own users change name, contact and address; admins also kind
     and region."""
@@ -80,7 +80,7 @@ async def update_employer(
         session,
         actor=actor,
         employer_id=employer_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
 

@@ -83,14 +83,14 @@ async def update_household(
     body: HouseholdUpdate,
     session: SessionDep,
     actor: StaffUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> HouseholdRead:
     """Change a household (send `If-Match`); a stale version gets 412 with the current one."""
     household = await households.update(
         session,
         actor=actor,
         household_id=household_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
     return await households.detail(session, household=household)

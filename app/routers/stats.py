@@ -137,14 +137,14 @@ async def update_target(
     body: TargetUpdate,
     session: SessionDep,
     actor: AdminUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> Target:
     """Change a target's value (admin; send `If-Match`)."""
     return await targets.update(
         session,
         actor=actor,
         target_id=target_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         value=body.value,
     )
 

@@ -70,13 +70,13 @@ async def update_policy(
     body: PolicyUpdate,
     session: SessionDep,
     actor: AdminUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> SubsidyPolicy:
     """Change a policy (admin; send `If-Match`). Approved claims keep their amounts."""
     return await subsidy_policies.update(
         session,
         actor=actor,
         policy_id=policy_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )

@@ -74,14 +74,14 @@ async def update_course(
     body: CourseUpdate,
     session: SessionDep,
     actor: AdminUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> TrainingCourse:
     """Rename a course or change its hours (admin; send `If-Match`)."""
     return await training.update_course(
         session,
         actor=actor,
         course_id=course_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
 
@@ -136,7 +136,7 @@ async def update_session(
     body: SessionUpdate,
     session: SessionDep,
     actor: AdminUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> SessionRead:
     """Change dates, capacity, provider or status (admin; send `If-Match`); cancelling drops
     the active enrolments."""
@@ -144,7 +144,7 @@ async def update_session(
         session,
         actor=actor,
         session_id=session_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
 

@@ -80,14 +80,14 @@ async def update_user(
     body: UserUpdate,
     session: SessionDep,
     actor: AdminUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> UserRead:
     """Change name, role, scope or active state; deactivating ends the user's sign-ins."""
     user = await users.update(
         session,
         actor=actor,
         user_id=user_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
     return UserRead.model_validate(user)

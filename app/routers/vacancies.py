@@ -99,14 +99,14 @@ async def update_vacancy(
     body: VacancyUpdate,
     session: SessionDep,
     actor: EmployerUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> VacancyRead:
     """Edit your own vacancy (send `If-Match`)."""
     vacancy = await vacancies.update(
         session,
         actor=actor,
         vacancy_id=vacancy_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
     return vacancies.read(vacancy)

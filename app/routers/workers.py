@@ -139,7 +139,7 @@ async def update_worker(
     body: WorkerUpdate,
     session: SessionDep,
     actor: StaffUser,
-    expected_version: IfMatchDep,
+    if_match: IfMatchDep,
 ) -> WorkerRead:
     """Edit a worker (send `If-Match`). An edit made against an old version gets 412 with the
     server's current record and the fields that differ; nothing is overwritten."""
@@ -147,7 +147,7 @@ async def update_worker(
         session,
         actor=actor,
         worker_id=worker_id,
-        expected_version=expected_version,
+        expected_version=if_match.version,
         changes=body.model_dump(exclude_unset=True),
     )
     # Masked: full values are shown, and that read audited, on the detail view only.

@@ -356,7 +356,7 @@ class TestUpdateUser:
         r = await admin.patch(
             f"{USERS}/{user.id}", json={"full_name": "李四"}, headers={"If-Match": header}
         )
-        problem(r, 412, "version_mismatch")
+        problem(r, 412, "malformed_if_match")
         assert (await admin.get(f"{USERS}/{user.id}")).json()["full_name"] == user.full_name
 
     @pytest.mark.parametrize(

@@ -306,6 +306,17 @@ class TestDuplicateIdNumber:
         final = await cw.get(url)
         assert (final.json()["full_name"], final.headers["ETag"]) == (won["full_name"], '"2"')
 
+    async def test_a_bad_body_is_named_before_a_bad_or_missing_etag(self, factory: Factory) -> None:
+        cw = await factory.as_role("caseworker")
+        url = f"{WORKERS}/{(await new_worker(cw))['id']}"
+        for headers in ({"If-Match": "garbage"}, {}):
+            r = await cw.patch(url, json={"full_name": ""}, headers=headers)
+            assert error_fields(problem(r, 422, "validation_failed")) == {"body.full_name"}
+        problem(await cw.patch(url, json={"full_name": "王五"}), 428, "if_match_required")
+        bad = await cw.patch(url, json={"full_name": "王五"}, headers={"If-Match": "garbage"})
+        problem(bad, 412, "malformed_if_match")
+        assert (await cw.get(url)).json()["version"] == 1
+
 
 class TestScope:
     async def test_caseworker_of_qiji_cannot_read_worker_of_pingwei(self, factory: Factory) -> None:
@@ -694,14 +705,21 @@ class TestUpdateWorker:
         assert (seen["version"], seen["able_to_work"], seen["notes"]) == (2, True, None)
         assert len(await audit_entries(session, action="worker.update")) == 1
 
-    @pytest.mark.parametrize("if_match", ['"99"', 'W/"0"', "3", "*", '"abc"'])
-    async def test_a_wrong_if_match_changes_nothing(self, factory: Factory, if_match: str) -> None:
+    @pytest.mark.parametrize(
+        ("if_match", "code"),
+        [('"99"', "version_mismatch"), ('W/"0"', "version_mismatch"),
+         ("3", "malformed_if_match"), ("*", "malformed_if_match"),
+         ('"abc"', "malformed_if_match")],
+    )  # fmt: skip
+    async def test_a_wrong_if_match_changes_nothing(
+        self, factory: Factory, if_match: str, code: str
+    ) -> None:
         cw = await factory.as_role("caseworker")
         made = await new_worker(cw)
         r = await cw.patch(
             f"{WORKERS}/{made['id']}", json={"notes": "x"}, headers={"If-Match": if_match}
         )
-        problem(r, 412, "version_mismatch")
+        problem(r, 412, code)
         assert (await cw.get(f"{WORKERS}/{made['id']}")).json()["notes"] is None
 
     @pytest.mark.parametrize(
