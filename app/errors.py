@@ -354,16 +354,20 @@ def _document_problem_422(app: FastAPI) -> None:
         document = build()
         unprocessable = {
             "description": Unprocessable.title,
-            "content": {
-                PROBLEM_JSON: {},
-                "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}},
-            },
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for operations in document.get("paths", {}).values():
             for operation in operations.values():
                 found = operation.get("responses", {}).get("422")
                 if found is not None and PROBLEM_JSON not in found.get("content", {}):
                     operation["responses"]["422"] = copy.deepcopy(unprocessable)
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    # Errors are sent as problem+json only: the schema goes there.
+                    if str(status)[0] in "45" and PROBLEM_JSON in content:
+                        schema = content.pop("application/json", {}).get("schema")
+                        if schema is not None:
+                            content[PROBLEM_JSON] = {"schema": schema}
         schemas = document.get("components", {}).get("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             if f"#/components/schemas/{unused}" not in json.dumps(document):
