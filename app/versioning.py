@@ -74,7 +74,7 @@ class IfMatch:
         return int(match.group(1))
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(alias="If-Match", description='The ETag from your last read, e.g. `"3"`.'),

@@ -53,7 +53,7 @@ _MOVE = responses(*_READ, Conflict, Unprocessable)
 RegionQuery = Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="Subtree.")]
 
 
-def _filters(
+async def _filters(
     policy_code: Annotated[str | None, Query(max_length=40)] = None,
     status: ClaimStatus | None = None,
     region: RegionQuery = None,

@@ -86,9 +86,9 @@ class WorkerSummary(ResponseModel):
         if isinstance(data, dict):
             return data
         reveal = bool(info.context and info.context.get("reveal"))
-        mapping = getattr(data, "_mapping", None)
-        if mapping is not None:  # selected columns: taken whole (fields not declared are ignored)
-            out = dict(mapping)
+        fields = getattr(data, "_fields", None)
+        if fields is not None:  # selected columns: taken whole (fields not declared are ignored)
+            out = dict(zip(fields, data, strict=True))
             out["deleted"] = out.pop("deleted_at", None) is not None
         else:
             names = cls.__pydantic_fields__
