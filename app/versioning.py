@@ -70,7 +70,7 @@ class IfMatch:
             )
         match = _ETAG.match(self.header.strip())
         if match is None:
-            raise MalformedETag("If-Match is not an ETag this service issued, e.g. \"3\".")
+            raise MalformedETag('If-Match is not an ETag this service issued, e.g. "3".')
         return int(match.group(1))
 
 
