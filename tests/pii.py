@@ -16,12 +16,14 @@ ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 # The worker detail view shows full values to caseworkers and admins, and audits the read.
 ALLOWED = re.compile(r"^GET /api/v1/workers/\d+$")
-# Keys whose values are not personal data: an employer's published contact number is the
-# business's; request ids and audit-chain or file hashes are random hex, which now and then
-# holds eleven digits in a row that look like a mobile number (false alarms CI once raised).
+# Keys whose values are not personal data: an employer's published contact number and its
+# unified social credit code (18 characters, all digits for some codes) are the business's;
+# request ids and audit-chain or file hashes are random hex, which now and then holds eleven
+# digits in a row that look like a mobile number (false alarms CI once raised).
 NOT_PERSONAL_KEYS = frozenset(
-    {"contact_phone", "request_id", "correlation_id", "hash", "prev_hash", "last_hash", "sha256"}
-)
+    {"contact_phone", "credit_code", "request_id", "correlation_id", "hash", "prev_hash",
+     "last_hash", "sha256"}
+)  # fmt: skip
 
 
 def _texts(value: Any, key: str | None = None) -> list[str]:

@@ -20,7 +20,8 @@ def test_masked_values_are_not_hits() -> None:
 def test_hex_tokens_and_hashes_are_not_personal_data() -> None:
     hexish = "ab13812345678cd"  # a request id or hash with eleven digits in a row
     assert hits(hexish)  # on its own it would look like a mobile number ...
-    body = {"request_id": hexish, "hash": hexish, "prev_hash": hexish, "sha256": hexish}
+    body = {"request_id": hexish, "hash": hexish, "prev_hash": hexish, "sha256": hexish,
+            "credit_code": "913404060000000081"}  # an employer's code, all digits  # fmt: skip
     assert [h for t in _texts(body) for h in hits(t)] == []  # ... under these keys it is not
     scan = Scan()
     record = logging.LogRecord("jobpath.access", logging.INFO, "", 0, "request", None, None)
