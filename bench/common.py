@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import asyncpg
+import httpx
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -97,7 +100,7 @@ async def signed_in(app: Any, username: str, role: str, **scope: Any) -> AsyncCl
     from app.models import Role
     from app.services import users
 
-    password = "bench-password-2026"
+    password = BENCH_PASSWORD
     async with app.state.db.sessionmaker() as session:
         # A user made by an earlier run keeps its password and scope.
         with contextlib.suppress(users.UsernameTaken):
@@ -114,3 +117,46 @@ async def signed_in(app: Any, username: str, role: str, **scope: Any) -> AsyncCl
     r = await client.post("/api/v1/auth/token", data={"username": username, "password": password})
     client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
     return client
+
+
+# -- real servers beside the benchmark -----------------------------------------------------
+
+BENCH_PASSWORD = "bench-password-2026"
+
+
+def server(
+    db: str, port: int, *, module: str = "app.main:create_app", workers: int = 1,
+    pool: int = 10, factory: bool = True,
+) -> subprocess.Popen[bytes]:  # fmt: skip
+    """uvicorn serving ``module`` on ``db`` (cheap password hashing; sign-in is not measured)."""
+    env = {
+        **os.environ, "DATABASE_URL": app_url(db), "JOBPATH_LOG_LEVEL": "WARNING",
+        "JOBPATH_DB_POOL_SIZE": str(pool), "JOBPATH_DB_MAX_OVERFLOW": "0",
+        "JOBPATH_DB_POOL_TIMEOUT_SECONDS": "10", "BASELINE_POOL_SIZE": str(pool),
+        "JOBPATH_ARGON2_MEMORY_KIB": "1024", "JOBPATH_ARGON2_TIME_COST": "1",
+    }  # fmt: skip
+    args = [sys.executable, "-m", "uvicorn", module, "--port", str(port), "--workers",
+            str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    if factory:
+        args.append("--factory")
+    return subprocess.Popen(args, env=env)
+
+
+async def wait_until_up(port: int, path: str = "/readyz") -> None:
+    async with AsyncClient() as client:
+        for _ in range(150):
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(f"http://127.0.0.1:{port}{path}")).status_code < 500:
+                    return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+async def token(port: int, username: str) -> str:
+    """An access token of a bench user from the server on ``port``."""
+    async with AsyncClient() as client:
+        r = await client.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/token",
+            data={"username": username, "password": BENCH_PASSWORD},
+        )
+        return str(r.json()["access_token"])

@@ -11,10 +11,7 @@ server's resident memory from /proc, then times `psql \\copy` of the same join.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -56,16 +53,6 @@ async def _auditor(db: str) -> None:
     await app.state.db.engine.dispose()
 
 
-def _server(db: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": common.app_url(db), "JOBPATH_LOG_LEVEL": "WARNING",
-           "JOBPATH_ARGON2_MEMORY_KIB": "1024", "JOBPATH_ARGON2_TIME_COST": "1"}  # fmt: skip
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
-         str(PORT), "--workers", "1", "--no-access-log", "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-
-
 async def _stream(token: str, pid: int) -> tuple[float, float, int, int, int]:
     peak = base = rss_kib(pid)
     started = time.perf_counter()
@@ -91,20 +78,10 @@ async def main() -> None:
     args = parser.parse_args()
     db = await common.prepare_tier(args.tier)
     await _auditor(db)
-    server = _server(db)
+    server = common.server(db, PORT)
     try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(100):
-                try:
-                    if (await client.get(f"http://127.0.0.1:{PORT}/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-            token = (await client.post(
-                f"http://127.0.0.1:{PORT}/api/v1/auth/token",
-                data={"username": "bench-auditor", "password": "bench-password-2026"},
-            )).json()["access_token"]  # fmt: skip
+        await common.wait_until_up(PORT)
+        token = await common.token(PORT, "bench-auditor")
         first, seconds, size, rows, growth = await _stream(token, server.pid)
     finally:
         server.terminate()

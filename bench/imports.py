@@ -10,11 +10,7 @@ tier stays as seeded.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -94,25 +90,11 @@ async def main() -> None:
     await _clean(db)
     numbers = id_numbers(args.rows)
     content = registry_csv(numbers, village)
-    env = {**os.environ, "DATABASE_URL": common.app_url(db), "JOBPATH_LOG_LEVEL": "WARNING",
-           "JOBPATH_ARGON2_MEMORY_KIB": "1024", "JOBPATH_ARGON2_TIME_COST": "1"}  # fmt: skip
-    server = subprocess.Popen(  # noqa: ASYNC220 - the server runs beside the benchmark
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
-         str(PORT), "--no-access-log", "--log-level", "warning"], env=env,
-    )  # fmt: skip
+    server = common.server(db, PORT)
     try:
+        await common.wait_until_up(PORT)
+        token = await common.token(PORT, "bench-admin")
         async with httpx.AsyncClient(timeout=None) as client:
-            for _ in range(100):
-                try:
-                    if (await client.get(f"http://127.0.0.1:{PORT}/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-            token = (await client.post(
-                f"http://127.0.0.1:{PORT}/api/v1/auth/token",
-                data={"username": "bench-admin", "password": "bench-password-2026"},
-            )).json()["access_token"]  # fmt: skip
             started = time.perf_counter()
             r = await client.post(
                 f"http://127.0.0.1:{PORT}/api/v1/workers/import",

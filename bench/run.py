@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -53,41 +50,6 @@ def ensure_wrk() -> str:
         return found
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     return shutil.which("wrk") or "wrk"
-
-
-def _server(module: str, port: int, db: str, workers: int, pool: int, factory: bool) -> Any:
-    env = {
-        **os.environ, "DATABASE_URL": common.app_url(db), "JOBPATH_LOG_LEVEL": "WARNING",
-        "JOBPATH_DB_POOL_SIZE": str(pool), "JOBPATH_DB_MAX_OVERFLOW": "0",
-        "JOBPATH_DB_POOL_TIMEOUT_SECONDS": "10", "BASELINE_POOL_SIZE": str(pool),
-        "JOBPATH_ARGON2_MEMORY_KIB": "1024", "JOBPATH_ARGON2_TIME_COST": "1",
-    }  # fmt: skip
-    args = [sys.executable, "-m", "uvicorn", module, "--port", str(port), "--workers",
-            str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
-    if factory:
-        args.append("--factory")
-    return subprocess.Popen(args, env=env)
-
-
-async def _wait(port: int, path: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(150):
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}{path}")).status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"server on {port} did not start")
-
-
-async def _token(username: str) -> str:
-    async with httpx.AsyncClient() as client:
-        r = await client.post(
-            f"http://127.0.0.1:{APP_PORT}/api/v1/auth/token",
-            data={"username": username, "password": "bench-password-2026"},
-        )
-        return str(r.json()["access_token"])
 
 
 _LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -194,9 +156,9 @@ async def round_trips(db: str, url: str, token: str, requests: int = 20) -> floa
     log = sorted(LOG.glob("postgresql-*-main.log"))[-1]
     await conn.execute(f"ALTER DATABASE \"{db}\" SET log_statement = 'all'")
     try:
-        server = _server("app.main:create_app", APP_PORT + 10, db, 1, 2, True)
+        server = common.server(db, APP_PORT + 10, pool=2)
         try:
-            await _wait(APP_PORT + 10, "/readyz")
+            await common.wait_until_up(APP_PORT + 10)
             async with httpx.AsyncClient() as client:
                 probe = url.replace(str(APP_PORT), str(APP_PORT + 10))
                 await client.get(probe, headers={"Authorization": f"Bearer {token}"})
@@ -243,13 +205,14 @@ async def bench_tier(tier: str, args: argparse.Namespace) -> list[Result]:
     deep = encode_cursor([deep_id])
     results: list[Result] = []
     cw = ""
-    real = _server("app.main:create_app", APP_PORT, db, args.workers, args.pool, True)
-    base = _server("bench.baseline:app", BASE_PORT, db, args.workers, args.pool, False)
+    real = common.server(db, APP_PORT, workers=args.workers, pool=args.pool)
+    base = common.server(db, BASE_PORT, module="bench.baseline:app", workers=args.workers,
+                         pool=args.pool, factory=False)  # fmt: skip
     try:
-        await _wait(APP_PORT, "/readyz")
-        await _wait(BASE_PORT, "/api/v1/workers")
-        cw = await _token("bench-caseworker")
-        admin = await _token("bench-admin")
+        await common.wait_until_up(APP_PORT)
+        await common.wait_until_up(BASE_PORT, "/api/v1/workers")
+        cw = await common.token(APP_PORT, "bench-caseworker")
+        admin = await common.token(APP_PORT, "bench-admin")
         api = f"http://127.0.0.1:{APP_PORT}/api/v1"
         cases: list[tuple[str, str, str | None, str | None]] = [
             ("baseline: worker list (bare asyncpg)", f"http://127.0.0.1:{BASE_PORT}/api/v1/workers",
@@ -286,9 +249,9 @@ async def bench_tier(tier: str, args: argparse.Namespace) -> list[Result]:
             proc.wait()
         await _execute(db, f"DELETE FROM workers WHERE id_number LIKE '{CREATE_AREA}%'")
     # The same list with twice the processes (same pool size each).
-    two = _server("app.main:create_app", APP_PORT, db, args.workers * 2, args.pool, True)
+    two = common.server(db, APP_PORT, workers=args.workers * 2, pool=args.pool)
     try:
-        await _wait(APP_PORT, "/readyz")
+        await common.wait_until_up(APP_PORT)
         rps, p50, p99, errors = wrk(f"http://127.0.0.1:{APP_PORT}/api/v1/workers?limit=50",
                                     token=cw, connections=args.connections,
                                     duration=args.duration)  # fmt: skip

@@ -9,8 +9,6 @@ here fails the suite."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -19,7 +17,6 @@ import pytest
 from fastapi.routing import APIRoute
 from httpx import AsyncClient
 
-import app.routers
 from app.idempotency import idempotency
 from tests.factories import (
     DISTRICT,
@@ -41,6 +38,7 @@ from tests.factories import (
     resident_id,
     visit_body,
 )
+from tests.routes import api_routes
 
 Case = tuple[AsyncClient, str, dict[str, Any]]
 _n = iter(range(700, 10_000))
@@ -229,13 +227,7 @@ def _dependencies(route: APIRoute) -> Iterator[Any]:
 
 def idempotent_routes() -> set[str]:
     """The paths (under /api/v1) of every route that takes an Idempotency-Key."""
-    found = set()
-    for module in pkgutil.iter_modules(app.routers.__path__):
-        router = getattr(importlib.import_module(f"app.routers.{module.name}"), "router", None)
-        for route in getattr(router, "routes", []):
-            if isinstance(route, APIRoute) and idempotency in _dependencies(route):
-                found.add(route.path)
-    return found
+    return {route.path for route in api_routes() if idempotency in _dependencies(route)}
 
 
 def test_every_route_that_takes_an_idempotency_key_has_a_replay_case() -> None:

@@ -9,8 +9,6 @@ it from in ``PATH_IDS``, or the guard test fails."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 from httpx import AsyncClient
 from sqlalchemy import event
 
-import app.routers
 from app.core.db import Database
 from app.pagination import Page, SyncPage
 from tests.factories import (
@@ -43,25 +39,20 @@ from tests.factories import (
     refer,
     visit_body,
 )
+from tests.routes import api_routes
 
 MANY = 12  # more than the small page, so a per-row query would show
 
 
 def list_routes() -> list[tuple[str, bool]]:
     """(path under /api/v1, takes updated_since) of every GET route that answers a page."""
-    found = []
-    for module in pkgutil.iter_modules(app.routers.__path__):
-        router = getattr(importlib.import_module(f"app.routers.{module.name}"), "router", None)
-        for route in getattr(router, "routes", []):
-            model = getattr(route, "response_model", None)
-            if (
-                isinstance(route, APIRoute)
-                and "GET" in (route.methods or set())
-                and isinstance(model, type)
-                and issubclass(model, Page)
-            ):
-                found.append((route.path, issubclass(model, SyncPage)))
-    return sorted(found)
+    return sorted(
+        (route.path, issubclass(route.response_model, SyncPage))
+        for route in api_routes()
+        if "GET" in (route.methods or set())
+        and isinstance(route.response_model, type)
+        and issubclass(route.response_model, Page)
+    )
 
 
 # Where each path's id comes from in the district built below.

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import csv
 import io
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import Select
@@ -66,16 +66,22 @@ async def _copy_out(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, No
                 await conn.invalidate()
 
 
-async def _batches(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, None]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+async def row_batches(db: Database, stmt: Select[Any]) -> AsyncGenerator[Sequence[Any], None]:
+    """The rows of ``stmt`` in batches, through a server-side cursor (constant memory)."""
     async with db.streaming_session() as session:
         result = await session.stream(stmt.execution_options(yield_per=BATCH))
         async for partition in result.partitions(BATCH):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(partition)
-            yield buffer.getvalue().encode()
+            yield partition
+
+
+async def _batches(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, None]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    async for partition in row_batches(db, stmt):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(partition)
+        yield buffer.getvalue().encode()
 
 
 def csv_rows(db: Database, stmt: Select[Any]) -> AsyncIterator[bytes]:

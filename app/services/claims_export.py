@@ -88,11 +88,8 @@ async def xlsx_stream(
         for row in rows:
             sheet.append(list(row))
 
-    stmt = await _query(db, actor, filters)
-    async with db.streaming_session() as session:
-        result = await session.stream(stmt.execution_options(yield_per=copy.BATCH))
-        async for partition in result.partitions(copy.BATCH):
-            await anyio.to_thread.run_sync(append, partition)
+    async for partition in copy.row_batches(db, await _query(db, actor, filters)):
+        await anyio.to_thread.run_sync(append, partition)
     with tempfile.TemporaryFile() as spool:
         await anyio.to_thread.run_sync(book.save, spool)
         spool.seek(0)

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib
 import io
-import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,11 +32,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 from httpx import AsyncClient, Response
 from openpyxl import load_workbook
 
-import app.routers
 from app.identifiers import credit_code_check_char, resident_id_check_char
 from app.main import API_PREFIX
 from tests.factories import (
@@ -62,6 +58,7 @@ from tests.factories import (
     signed_in,
     visit_body,
 )
+from tests.routes import api_routes
 from tests.security import matrix
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -1058,13 +1055,12 @@ async def test_an_auditor_of_another_township_finds_none_of_ours_in_lists_or_exp
 
 def id_routes() -> set[tuple[str, str]]:
     """(METHOD, path) of every route of app.routers.* whose path has an ``{..._id}``."""
-    found: set[tuple[str, str]] = set()
-    for module in pkgutil.iter_modules(app.routers.__path__):
-        router = getattr(importlib.import_module(f"app.routers.{module.name}"), "router", None)
-        for route in getattr(router, "routes", []):
-            if isinstance(route, APIRoute) and re.search(r"\{\w+_id\}", route.path):
-                found |= {(method, route.path) for method in route.methods or ()}
-    return found
+    return {
+        (method, route.path)
+        for route in api_routes()
+        if re.search(r"\{\w+_id\}", route.path)
+        for method in route.methods or ()
+    }
 
 
 def test_every_route_with_an_id_is_probed_or_exempted_with_a_reason() -> None:
