@@ -41,7 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     transaction on the primary, committed by the service."""
     db: Database = request.app.state.db
     maker = db.read_sessionmaker if _read_only(request) else db.sessionmaker
-    async with maker() as session:
+    async with db.admitted(), maker() as session:
         yield session
 
 

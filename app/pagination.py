@@ -14,14 +14,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
-from pydantic import BaseModel, Field
+from fastapi import Depends, Query, Response
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    field_serializer,
+)
+from pydantic_core import from_json
 from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import reads
 from app.errors import FieldError, Unprocessable
 
 T = TypeVar("T")
+PageT = TypeVar("PageT", bound="Page[Any]")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_CURSOR_LENGTH = 512
@@ -33,6 +43,35 @@ _VERSION = 1
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+    # The items as the database rendered them (JSON text), when it did: see `answer`.
+    _rendered_items: str | None = PrivateAttr(default=None)
+
+    # No return annotation: the documented schema stays the field's own.
+    @field_serializer("items", mode="wrap")
+    def _rendered_or_items(self, items: list[T], handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # Whoever serialises the page without `answer` still gets its items (slowly).
+        return handler(items) if self._rendered_items is None else from_json(self._rendered_items)
+
+    def to(self, page_class: type[PageT]) -> PageT:
+        """This page as another page class (a SyncPage, say), rendered items and all."""
+        other = page_class(items=self.items, next_cursor=self.next_cursor)
+        other._rendered_items = self._rendered_items
+        return other
+
+    def rendered(self) -> bytes | None:
+        """The whole page as JSON, spliced around the items the database rendered; ``None``
+        when the items are models (then the response model serialises them)."""
+        if self._rendered_items is None:
+            return None
+        envelope = self.model_dump_json(exclude={"items"})
+        return f'{{"items":{self._rendered_items},{envelope[1:]}'.encode()
+
+
+def answer(page: PageT) -> PageT | Response:
+    """What a list route returns: a page the database rendered goes out as it is, byte for
+    byte; any other page is validated and serialised by the route's response model."""
+    body = page.rendered()
+    return page if body is None else Response(body, media_type="application/json")
 
 
 @dataclass(frozen=True)
@@ -129,12 +168,51 @@ async def paginate(
     params: PageParams,
     descending: bool = False,
     row: Callable[[Any], T] | None = None,
+    model: type[T] | None = None,
 ) -> Page[T]:
     """Run ``stmt`` ordered by ``keys`` (unique together), one page after ``params.cursor``.
 
     ``stmt`` selects either one entity (rows are entities) or columns (rows are Row objects);
-    the key values are read from each row by attribute name.
+    the key values are read from each row by attribute name, and ``row`` turns each row into
+    an item. With ``model`` instead, the statement's columns are that model's fields (plus
+    the keys), as the response shows them: on PostgreSQL the database renders each row as
+    JSON on the driver (:mod:`app.core.reads`) and the route passes it through (`answer`),
+    elsewhere the rows are validated into ``model`` — the hot lists' path.
     """
+    found = await _page(
+        session, stmt, keys=keys, params=params, descending=descending, row=row, model=model
+    )
+    return found.into(Page[T](items=found.items, next_cursor=found.next_cursor))
+
+
+@dataclass
+class _Slice(Generic[T]):
+    """One page's items (or the database's JSON of them), its last key, whether more follow."""
+
+    items: list[T]
+    last_key: list[Any] | None
+    more: bool
+    rendered: str | None = None
+
+    @property
+    def next_cursor(self) -> str | None:
+        return encode_cursor(self.last_key) if self.more and self.last_key is not None else None
+
+    def into(self, page: PageT) -> PageT:
+        page._rendered_items = self.rendered
+        return page
+
+
+async def _page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    keys: Sequence[Any],
+    params: PageParams,
+    descending: bool,
+    row: Callable[[Any], T] | None,
+    model: type[T] | None,
+) -> _Slice[T]:
     if params.cursor is not None:
         after = decode_cursor(params.cursor, [_python_type(k) for k in keys])
         # Bound with the key columns' own types, so a UTC timestamp compares as stored.
@@ -142,13 +220,52 @@ async def paginate(
         value_tuple = tuple_(*(literal(v, type_=k.type) for v, k in zip(after, keys, strict=True)))
         stmt = stmt.where(key_tuple < value_tuple if descending else key_tuple > value_tuple)
     order = [k.desc() for k in keys] if descending else list(keys)
-    result = await session.execute(stmt.order_by(*order).limit(params.limit + 1))
-    rows = list(result.scalars().all() if _single_entity(stmt) else result.all())
-    more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    next_cursor = encode_cursor([key_value(rows[-1], k.key) for k in keys]) if more else None
-    items = [row(r) for r in rows] if row else rows
-    return Page[T](items=items, next_cursor=next_cursor)
+    stmt = stmt.order_by(*order).limit(params.limit + 1)
+    limit = params.limit
+    if model is not None:
+        return await _model_page(session, stmt, model, keys, limit=limit, descending=descending)
+    result = await session.execute(stmt)
+    items = list(result.scalars().all() if _single_entity(stmt) else result.all())
+    key_rows = [[key_value(r, k.key) for k in keys] for r in items[:limit]]
+    found = items[:limit] if row is None else [row(r) for r in items[:limit]]
+    return _Slice(found, key_rows[-1] if key_rows else None, len(items) > limit)
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _list_of(model: type[T]) -> TypeAdapter[list[T]]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter
+
+
+async def _model_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    model: type[T],
+    keys: Sequence[Any],
+    *,
+    limit: int,
+    descending: bool,
+) -> _Slice[T]:
+    """A page of ``model`` rows: rendered by PostgreSQL as JSON and passed through, else read
+    and validated here."""
+    fields = list(model.model_fields)  # type: ignore[attr-defined]
+    key_names = [k.key for k in keys]
+    rendered = await reads.fetch_json_rows(
+        session, stmt, fields=fields, keys=key_names, descending=descending
+    )
+    if rendered is not None:
+        rows_json, key_rows = rendered
+        shown = key_rows[:limit]
+        items_json = "[" + ",".join(rows_json[:limit]) + "]"
+        return _Slice([], shown[-1] if shown else None, len(key_rows) > limit, items_json)
+    rows = await reads.fetch(session, stmt)
+    items = _list_of(model).validate_python([{f: r[f] for f in fields if f in r} for r in rows])
+    key_rows = [[r[k] for k in key_names] for r in rows[:limit]]
+    return _Slice(items[:limit], key_rows[-1] if key_rows else None, len(rows) > limit)
 
 
 def key_value(row: Any, name: str) -> Any:
@@ -241,24 +358,25 @@ async def paginate_changes(
     updated_at: Any,
     since: SyncPoint,
     params: PageParams,
-    row: Callable[[Any], T],
+    row: Callable[[Any], T] | None = None,
+    model: type[T] | None = None,
 ) -> SyncPage[T]:
-    """One page of the changes after ``since``, ordered by the change sequence ``seq``."""
+    """One page of the changes after ``since``, ordered by the change sequence ``seq``
+    (``row`` and ``model`` as for :func:`paginate`)."""
     stmt = stmt.where(seq > since.seq)
     if since.timestamp is not None:
         stmt = stmt.where(updated_at >= since.timestamp)
-    page: Page[Any] = await paginate(session, stmt, keys=[seq], params=params)
-    seqs = [key_value(r, seq.key) for r in page.items]
-    if seqs:
-        high = max(seqs)
+    found = await _page(
+        session, stmt, keys=[seq], params=params, descending=False, row=row, model=model
+    )
+    if found.last_key is not None:
+        high = found.last_key[0]
     elif params.cursor is not None:
         high = decode_cursor(params.cursor, [int])[0]
     else:
         # Nothing changed: the newest change anywhere in the table is a safe place to resume,
         # because change sequences are handed out in commit order.
         high = max(since.seq, int(await session.scalar(select(func.max(seq))) or 0))
-    return SyncPage[T](
-        items=[row(r) for r in page.items],
-        next_cursor=page.next_cursor,
-        sync_token=sync_token(high),
+    return found.into(
+        SyncPage[T](items=found.items, next_cursor=found.next_cursor, sync_token=sync_token(high))
     )

@@ -46,6 +46,9 @@ from tests.pii import SCAN, LogScan  # noqa: E402
 POSTGRES_URL = os.environ.get("JOBPATH_TEST_DATABASE_URL", "")
 IS_POSTGRES = POSTGRES_URL.startswith("postgresql")
 _TEMPLATE = _TMP / "template.db"
+_TEST_DB = _TMP / "test.db"
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+TEST_URL = POSTGRES_URL if IS_POSTGRES else f"sqlite+aiosqlite:///{_TEST_DB}"
 
 
 LOG_SCAN = LogScan(SCAN)
@@ -130,28 +133,39 @@ async def _reset_postgres(db: Database) -> None:
         )
 
 
-@pytest.fixture
-async def database_url(migrated_url: str, tmp_path: Path) -> str:
-    """A clean database for this test: the shared PostgreSQL one emptied, or a fresh copy of
-    the migrated SQLite template."""
-    if IS_POSTGRES:
-        db = Database.from_settings(_settings(migrated_url))
-        await _reset_postgres(db)
-        await db.dispose()
-        return migrated_url
-    path = tmp_path / "jobpath.db"
-    shutil.copyfile(_TEMPLATE, path)
-    return f"sqlite+aiosqlite:///{path}"
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    application = create_app(_settings(database_url))
+@pytest.fixture(scope="session")
+def shared_app(migrated_url: str) -> FastAPI:
+    """One application, and one engine, for the whole run. FastAPI builds an app's routes on
+    its first request to each router (about half a second an app) and SQLAlchemy caches
+    compiled statements per engine; both are the same in every test, so they are built once,
+    and each test gets a clean database at the same place instead (below)."""
+    application = create_app(_settings(TEST_URL))
     # create_app configures logging afresh: the scan listens to the app's own logger again.
     logging.getLogger("jobpath").addHandler(LOG_SCAN)
-    db: Database = application.state.db
-    yield application
-    await db.dispose()
+    return application
+
+
+@pytest.fixture
+async def database_url(shared_app: FastAPI) -> str:
+    """A clean database for this test: the PostgreSQL one emptied, or a fresh copy of the
+    migrated SQLite template."""
+    db: Database = shared_app.state.db
+    await db.dispose()  # the previous test's connections are closed before its data goes
+    _settings(TEST_URL)
+    if IS_POSTGRES:
+        await _reset_postgres(db)
+        return TEST_URL
+    for leftover in (_TEST_DB, *(_TEST_DB.with_name(_TEST_DB.name + s) for s in _SIDE_FILES)):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(_TEMPLATE, _TEST_DB)
+    return TEST_URL
+
+
+@pytest.fixture
+async def app(shared_app: FastAPI, database_url: str) -> AsyncIterator[FastAPI]:
+    """The application on this test's clean database."""
+    yield shared_app
+    await shared_app.state.db.dispose()
 
 
 @pytest.fixture

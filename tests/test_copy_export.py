@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import copy
 from app.core.db import Database
-from app.core.sql import date_text, masked, utc_text
-from app.masking import mask_id_number
+from app.core.sql import date_text, masked, masked_phone, utc_text
+from app.masking import mask_id_number, mask_phone
 from app.models.base import UTCDateTime
 
-SAMPLES = ["", "1", "1234567890", "12345678901", "34040619850312001X",
+SAMPLES = ["", "1", "1234567", "12345678", "1234567890", "12345678901", "34040619850312001X",
            "张三丰李四王五赵六孙七周八吴九郑十", "6222 0212 3456 7890 123", "a" * 64]  # fmt: skip
 
 
@@ -26,6 +26,14 @@ async def test_the_database_masks_exactly_as_the_service_does(
 ) -> None:
     found = await session.scalar(select(masked(literal(value))))
     assert found == mask_id_number(value)
+
+
+@pytest.mark.parametrize("value", [*SAMPLES, "13812345678", None])
+async def test_the_database_masks_phones_exactly_as_the_service_does(
+    session: AsyncSession, value: str | None
+) -> None:
+    found = await session.scalar(select(masked_phone(literal(value))))
+    assert found == mask_phone(value)
 
 
 async def test_times_and_dates_are_iso_8601_text(session: AsyncSession) -> None:

@@ -39,7 +39,8 @@ async def test_an_unreachable_database_answers_503_with_retry_after_quickly() ->
 async def test_an_exhausted_pool_answers_503_not_500_and_recovers(factory: Factory) -> None:
     caseworker = await factory.as_role("caseworker")
     db = factory.db
-    db.engine.pool._timeout = 0.3  # type: ignore[attr-defined]
+    pool = db.engine.pool
+    default_timeout, pool._timeout = pool._timeout, 0.3  # type: ignore[attr-defined]
     capacity = get_settings().db_pool_size + get_settings().db_max_overflow
     held = [await db.engine.connect() for _ in range(capacity)]
     try:
@@ -47,6 +48,7 @@ async def test_an_exhausted_pool_answers_503_not_500_and_recovers(factory: Facto
     finally:
         for conn in held:
             await conn.close()
+        pool._timeout = default_timeout  # type: ignore[attr-defined]
     assert busy.status_code == 503, busy.text
     assert busy.headers["content-type"] == "application/problem+json"
     assert "Retry-After" in busy.headers

@@ -17,25 +17,17 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from app.core import reads
 from app.core.db import Database
 
 BATCH = 2000
 _QUEUED_CHUNKS = 8  # back-pressure: COPY waits while a slow client has this much unsent
 
 
-def _driver_arguments(compiled: Any) -> list[Any]:
-    """The positional parameters of a compiled statement, through their types' processors
-    (a UTC timestamp, an enum …) as SQLAlchemy itself would send them."""
-    params = compiled.construct_params()
-    processors = compiled._bind_processors
-    names = compiled.positiontup or []
-    return [processors[n](params[n]) if n in processors else params[n] for n in names]
-
-
 async def _copy_out(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, None]:
     chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_QUEUED_CHUNKS)
-    async with db.read_engine.connect() as conn:
-        compiled = stmt.compile(dialect=conn.dialect)
+    async with db.admitted(), db.read_engine.connect() as conn:
+        sql, arguments = reads.driver_statement(stmt, conn.dialect)
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
@@ -45,9 +37,7 @@ async def _copy_out(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, No
 
         async def produce() -> None:
             try:
-                await driver.copy_from_query(
-                    str(compiled), *_driver_arguments(compiled), output=sink, format="csv"
-                )
+                await driver.copy_from_query(sql, *arguments, output=sink, format="csv")
             finally:
                 await chunks.put(None)
 
@@ -68,7 +58,7 @@ async def _copy_out(db: Database, stmt: Select[Any]) -> AsyncGenerator[bytes, No
 
 async def row_batches(db: Database, stmt: Select[Any]) -> AsyncGenerator[Sequence[Any], None]:
     """The rows of ``stmt`` in batches, through a server-side cursor (constant memory)."""
-    async with db.streaming_session() as session:
+    async with db.admitted(), db.streaming_session() as session:
         result = await session.stream(stmt.execution_options(yield_per=BATCH))
         async for partition in result.partitions(BATCH):
             yield partition

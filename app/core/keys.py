@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from app.core.config import Settings
 
@@ -18,6 +19,10 @@ KEY_FILE = "jwt-keys.json"
 class KeyRing:
     active_kid: str
     keys: dict[str, bytes]
+    # Tokens whose signature and claims these keys verified, by token (see tokens.decode).
+    verified: dict[tuple[str, str, str, str], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def active_key(self) -> bytes:

@@ -71,32 +71,45 @@ def _argument(element: FunctionElement[Any], compiler: SQLCompiler, kw: dict[str
 class masked(FunctionElement[str]):
     """``masked(column)``: the text with all but its first six and last four characters
     starred (all of it when ten or shorter), as :func:`app.masking.mask_id_number` does —
-    in the database, so an export can stream without personal data passing through Python."""
+    in the database, so lists and exports can leave personal data there."""
 
     type = String()
     inherit_cache = True
     name = "masked"
+    head, tail = 6, 4
+
+
+class masked_phone(masked):
+    """``masked_phone(column)``: 138****5678, as :func:`app.masking.mask_phone` does."""
+
+    inherit_cache = True
+    name = "masked_phone"
+    head, tail = 3, 4
 
 
 @compiles(masked, "postgresql")
+@compiles(masked_phone, "postgresql")
 def _masked_postgres(element: masked, compiler: SQLCompiler, **kw: Any) -> str:
-    x = _argument(element, compiler, kw)
+    x, head, tail = _argument(element, compiler, kw), element.head, element.tail
     return (
-        f"(CASE WHEN length({x}) <= 10 THEN repeat('*', length({x})) "
-        f"ELSE left({x}, 6) || repeat('*', length({x}) - 10) || right({x}, 4) END)"
+        f"(CASE WHEN length({x}) <= {head + tail} THEN repeat('*', length({x})) "
+        f"ELSE left({x}, {head}) || repeat('*', length({x}) - {head + tail}) "
+        f"|| right({x}, {tail}) END)"
     )
 
 
 @compiles(masked, "sqlite")
+@compiles(masked_phone, "sqlite")
 def _masked_sqlite(element: masked, compiler: SQLCompiler, **kw: Any) -> str:
-    x = _argument(element, compiler, kw)
+    x, head, tail = _argument(element, compiler, kw), element.head, element.tail
 
     def stars(n: str) -> str:  # SQLite has no repeat(): n zero bytes, hex-encoded, starred
         return f"replace(hex(zeroblob({n})), '00', '*')"
 
     return (
-        f"(CASE WHEN length({x}) <= 10 THEN {stars(f'length({x})')} "
-        f"ELSE substr({x}, 1, 6) || {stars(f'length({x}) - 10')} || substr({x}, -4) END)"
+        f"(CASE WHEN length({x}) <= {head + tail} THEN {stars(f'length({x})')} "
+        f"ELSE substr({x}, 1, {head}) || {stars(f'length({x}) - {head + tail}')} "
+        f"|| substr({x}, -{tail}) END)"
     )
 
 

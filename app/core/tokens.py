@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -51,7 +52,28 @@ def encode(claims: TokenClaims, *, keys: KeyRing, issuer: str, audience: str) ->
     )
 
 
+# Verified tokens remembered per key ring: a phone sends the same access token with every
+# request, and checking its signature and claims again each time costs more than the page it
+# asks for. A remembered token is still refused once it expires; revocation, deactivation and
+# password changes are checked in the database on every request regardless.
+_VERIFIED_MAX = 10_000
+
+
 def decode(
+    token: str, *, expected: TokenType, keys: KeyRing, issuer: str, audience: str
+) -> TokenClaims:
+    remembered = (token, expected, issuer, audience)
+    claims = keys.verified.get(remembered)
+    if claims is not None and time.time() < claims.expires_at:
+        return claims  # type: ignore[no-any-return]
+    claims = _verify(token, expected=expected, keys=keys, issuer=issuer, audience=audience)
+    if len(keys.verified) >= _VERIFIED_MAX:
+        keys.verified.pop(next(iter(keys.verified)))
+    keys.verified[remembered] = claims
+    return claims
+
+
+def _verify(
     token: str, *, expected: TokenType, keys: KeyRing, issuer: str, audience: str
 ) -> TokenClaims:
     try:

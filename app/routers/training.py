@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.deps import AdminUser, ReaderUser, SessionDep, StaffUser
 from app.errors import (
@@ -17,7 +17,7 @@ from app.errors import (
 )
 from app.idempotency import Idempotent
 from app.models import EnrolmentStatus, SessionStatus, Skill, TrainingCourse
-from app.pagination import Page, PageDep, SyncPage, UpdatedSince, parse_updated_since
+from app.pagination import Page, PageDep, SyncPage, UpdatedSince, answer, parse_updated_since
 from app.schemas.common import IdPath, IdQuery, IsoDate
 from app.schemas.training import (
     AttendanceCreate,
@@ -156,11 +156,11 @@ async def update_session(
 )
 async def list_suggested_workers(
     session_id: IdPath, session: SessionDep, actor: StaffUser, page: PageDep
-) -> Page[WorkerSummary]:
+) -> Page[WorkerSummary] | Response:
     """Workers of your scope in the session's township who wish for its course: whom to
     mobilise."""
-    return await training.suggested_workers(
-        session, actor=actor, session_id=session_id, params=page
+    return answer(
+        await training.suggested_workers(session, actor=actor, session_id=session_id, params=page)
     )
 
 

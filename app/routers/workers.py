@@ -20,7 +20,14 @@ from app.errors import (
 )
 from app.idempotency import Idempotent
 from app.models import EmploymentStatus, JobType, PovertyStatus, Skill
-from app.pagination import Page, PageDep, SyncPage, UpdatedSince, parse_updated_since
+from app.pagination import (
+    Page,
+    PageDep,
+    SyncPage,
+    UpdatedSince,
+    answer,
+    parse_updated_since,
+)
 from app.schemas.common import IdPath, IdQuery
 from app.schemas.imports import ImportReportRead
 from app.schemas.matching import VacancyMatch
@@ -54,7 +61,7 @@ async def create_worker(
     number; an ID number registered before answers 409 naming the record if you may see it."""
     worker = await workers.create(session, actor=actor, data=body.model_dump())
     # Masked: full values are shown, and that read audited, on the detail view only.
-    return WorkerRead.model_validate(worker, context={"reveal": False})
+    return WorkerRead.from_record(worker)
 
 
 @router.post(
@@ -102,7 +109,7 @@ async def list_workers(
         Query(pattern=r"^[0-9]{3,17}[0-9Xx]$", description="The last 4+ ID characters."),
     ] = None,
     updated_since: UpdatedSince = None,
-) -> SyncPage[WorkerSummary]:
+) -> SyncPage[WorkerSummary] | Response:
     """Find workers in your scope (personal data masked); with `updated_since`, every change
     since your last sync, deletions included as tombstones."""
     filters = workers.WorkerFilters(
@@ -118,7 +125,9 @@ async def list_workers(
         id_suffix=id_suffix,
     )
     since = parse_updated_since(updated_since) if updated_since else None
-    return await workers.get_all(session, actor=actor, filters=filters, params=page, since=since)
+    return answer(
+        await workers.get_all(session, actor=actor, filters=filters, params=page, since=since)
+    )
 
 
 @router.get("/{worker_id}", response_model=WorkerRead, responses=responses(*_READ))
@@ -151,7 +160,7 @@ async def update_worker(
         changes=body.model_dump(exclude_unset=True),
     )
     # Masked: full values are shown, and that read audited, on the detail view only.
-    return WorkerRead.model_validate(worker, context={"reveal": False})
+    return WorkerRead.from_record(worker)
 
 
 @router.delete("/{worker_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(*_READ))

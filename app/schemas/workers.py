@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from app.masking import mask_id_number, mask_phone
 from app.models import (
@@ -78,18 +78,26 @@ class WorkerUpdate(_WorkerFields):
 class WorkerSummary(ResponseModel):
     """A worker as lists, searches and offline sync show it: personal data masked."""
 
+    @classmethod
+    def from_record(cls, data: Any, *, reveal: bool = False) -> Self:
+        """A table row (an ORM object, or selected columns with these names), personal data
+        masked unless ``reveal``."""
+        return cls.model_validate(cls._record_fields(data, reveal=reveal))
+
     @model_validator(mode="before")
     @classmethod
-    def _from_record(cls, data: Any, info: ValidationInfo) -> Any:
-        """Read a table row (ORM object or selected columns), masking personal data unless the
-        caller validates with ``context={"reveal": True}``."""
-        if isinstance(data, dict):
-            return data
-        reveal = bool(info.context and info.context.get("reveal"))
+    def _from_table_row(cls, data: Any) -> Any:
+        # A row validated directly (an idempotent replay stores the create's answer this way)
+        # reads as from_record shows it: masked. Lists select theirs masked already, as dicts.
+        return data if isinstance(data, dict) else cls._record_fields(data, reveal=False)
+
+    @classmethod
+    def _record_fields(cls, data: Any, *, reveal: bool) -> dict[str, Any]:
         fields = getattr(data, "_fields", None)
         if fields is not None:  # selected columns: taken whole (fields not declared are ignored)
             out = dict(zip(fields, data, strict=True))
-            out["deleted"] = out.pop("deleted_at", None) is not None
+            if "deleted_at" in out:
+                out["deleted"] = out.pop("deleted_at") is not None
         else:
             names = cls.__pydantic_fields__
             out = {name: getattr(data, name) for name in names if hasattr(data, name)}

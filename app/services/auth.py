@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.core import passwords, tokens
+from app.core import passwords, reads, tokens
 from app.core.config import Settings, get_settings
 from app.core.db import commit
 from app.core.keys import KeyRing, load_key_ring
@@ -325,38 +325,41 @@ def ensure_acceptable(password: str, *, username: str, field: str = "password") 
         )
 
 
+# Columns, not the User entity: this runs on every request, and an ORM object costs more to
+# build than the row it comes from. Built once; a request binds the token's ids.
+_ACTOR = (
+    select(
+        col(User.id), col(User.username), col(User.role), col(User.region_code),
+        col(User.employer_id), col(User.is_active), col(User.token_version),
+        col(AuthSession.revoked_at), col(Region.path),
+    )
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .outerjoin(Region, col(Region.code) == col(User.region_code))
+    .where(col(User.id) == bindparam("user_id"), col(AuthSession.id) == bindparam("session_id"))
+)  # fmt: skip
+
+
 async def actor_for_token(session: AsyncSession, token: str) -> Actor:
     """The user behind an access token, with the region path that scopes them; one query."""
     settings = get_settings()
     claims = _decode(settings, token, "access")
-    # Columns, not the User entity: this runs on every request, and an ORM object costs more
-    # to build than the row it comes from.
-    found = (
-        await session.execute(
-            select(
-                col(User.id), col(User.username), col(User.role), col(User.region_code),
-                col(User.employer_id), col(User.is_active), col(User.token_version),
-                col(AuthSession.revoked_at), col(Region.path),
-            )
-            .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-            .outerjoin(Region, col(Region.code) == col(User.region_code))
-            .where(col(User.id) == claims.user_id, col(AuthSession.id) == claims.session_id)
-        )
-    ).one_or_none()  # fmt: skip
+    found = await reads.fetch_one(
+        session, _ACTOR, {"user_id": claims.user_id, "session_id": claims.session_id}
+    )
     if found is None:
         raise InvalidToken("The token's user or sign-in no longer exists.")
     if (
-        found.revoked_at is not None
-        or not found.is_active
-        or found.token_version != claims.token_version
+        found["revoked_at"] is not None
+        or not found["is_active"]
+        or found["token_version"] != claims.token_version
     ):
         raise InvalidToken("This sign-in has ended; sign in again.")
     return Actor(
-        id=found.id,
-        username=found.username,
-        role=Role(found.role),
-        region_code=found.region_code,
-        region_path=found.path,
-        employer_id=found.employer_id,
+        id=found["id"],
+        username=found["username"],
+        role=Role(found["role"]),
+        region_code=found["region_code"],
+        region_path=found["path"],
+        employer_id=found["employer_id"],
         session_id=claims.session_id,
     )

@@ -47,7 +47,7 @@ CONTENT_TYPES = {
 
 
 async def _query(db: Database, actor: Actor, filters: claims.ClaimFilters) -> Select[Any]:
-    async with db.read_sessionmaker() as session:
+    async with db.admitted(), db.read_sessionmaker() as session:
         base = select(*_COLUMNS).join(Worker, col(Worker.id) == col(Claim.worker_id))
         stmt: Select[Any] = await claims.scoped_query(
             session, actor=actor, filters=filters, base=base

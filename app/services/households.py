@@ -106,7 +106,7 @@ async def detail(session: AsyncSession, *, household: Household) -> HouseholdRea
             "address": household.address,
             "notes": household.notes,
             "created_at": household.created_at,
-            "members": [WorkerSummary.model_validate(m) for m in members],
+            "members": [WorkerSummary.from_record(m) for m in members],
         }
     )
 

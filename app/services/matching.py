@@ -180,7 +180,7 @@ async def candidates_for_vacancy(
     )
     items = []
     for row in page.items:
-        summary = WorkerSummary.model_validate(row)
+        summary = WorkerSummary.from_record(row)
         matched = [s for s in vacancy.required_skills if s in summary.skills]
         taught = list(vacancy.required_skills) if row.m_training else []
         items.append(

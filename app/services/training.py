@@ -653,7 +653,7 @@ async def suggested_workers(
                         col(Enrolment.session_id) == session_id),
     )  # fmt: skip
     return await paginate(session, stmt, keys=[col(Worker.id)], params=params,
-                          row=workers.summary)  # fmt: skip
+                          model=WorkerSummary)  # fmt: skip
 
 
 async def skills_in_training(session: AsyncSession, *, worker_id: int) -> list[str]:

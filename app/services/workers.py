@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit, is_postgres
-from app.core.sql import json_list_contains
+from app.core.sql import json_list_contains, masked, masked_phone
 from app.errors import Conflict, FieldError, NotFound, Unprocessable
 from app.identifiers import parse_resident_id
 from app.masking import mask_id_number
@@ -37,9 +37,19 @@ EDITABLE = (
     "employment_status", "able_to_work", "notes",
 )  # fmt: skip
 _AUDITED = (*EDITABLE, "birth_date", "sex")
-SUMMARY_COLUMNS = tuple(
-    col(getattr(Worker, name))
-    for name in (*WorkerSummary.model_fields.keys() - {"deleted"}, "deleted_at", "change_seq")
+# A worker as lists show it, masked by the database: the rows are the response as they are.
+_LISTED: dict[str, ColumnElement[Any]] = {
+    "id_number": masked(col(Worker.id_number)),
+    "phone": masked_phone(col(Worker.phone)),
+    "birth_date": null(),  # withheld in lists: it is part of the ID number
+    "deleted": col(Worker.deleted_at).is_not(None),
+}
+SUMMARY_COLUMNS: tuple[Any, ...] = (
+    *(
+        _LISTED[name].label(name) if name in _LISTED else col(getattr(Worker, name))
+        for name in WorkerSummary.model_fields
+    ),
+    col(Worker.change_seq),
 )
 TRIGRAM_MIN = 3
 
@@ -70,10 +80,6 @@ class WorkerFilters:
 
 def snapshot(worker: Worker) -> dict[str, Any]:
     return {k: getattr(worker, k) for k in _AUDITED}
-
-
-def summary(row: Any) -> WorkerSummary:
-    return WorkerSummary.model_validate(row)
 
 
 def visible(actor: Actor) -> Any:
@@ -107,7 +113,7 @@ async def read(session: AsyncSession, *, actor: Actor, worker_id: int) -> Worker
             region_code=worker.region_code,
         )
         await commit(session)
-    return WorkerRead.model_validate(worker, context={"reveal": reveal})
+    return WorkerRead.from_record(worker, reveal=reveal)
 
 
 def _filtered(stmt: Select[Any], filters: WorkerFilters, *, postgres: bool) -> Select[Any]:
@@ -173,11 +179,11 @@ async def get_all(
             updated_at=col(Worker.updated_at),
             since=since,
             params=params,
-            row=summary,
+            model=WorkerSummary,
         )
     stmt = stmt.where(col(Worker.deleted_at).is_(None))
-    page = await paginate(session, stmt, keys=[col(Worker.id)], params=params, row=summary)
-    return SyncPage[WorkerSummary](items=page.items, next_cursor=page.next_cursor)
+    page = await paginate(session, stmt, keys=[col(Worker.id)], params=params, model=WorkerSummary)
+    return page.to(SyncPage[WorkerSummary])
 
 
 def duplicate(actor: Actor, existing: Worker, region_path: str) -> DuplicateIdNumber:
@@ -293,9 +299,7 @@ async def update(
         # Compared with the stored values here: the record the conflict shows is masked, and a
         # phone number the app sends unchanged must not be reported as differing.
         changes={k: v for k, v in changes.items() if getattr(worker, k) != v},
-        current=WorkerRead.model_validate(worker, context={"reveal": False}).model_dump(
-            mode="json"
-        ),
+        current=WorkerRead.from_record(worker).model_dump(mode="json"),
     )
     await apply_changes(session, actor=actor, worker=worker, changes=changes)
     await commit(session, result=worker)
