@@ -28,7 +28,8 @@ _FIELDS = (
     "address",
     "notes",
 )
-_PLACES = (RegionLevel.village.value, RegionLevel.township.value)
+# Where people are registered: a village or a township.
+PLACES = (RegionLevel.village.value, RegionLevel.township.value)
 
 
 class HouseholdNotFound(NotFound):
@@ -61,7 +62,7 @@ async def place_in_scope(
 ) -> Region:
     """A village or township the actor may register people in (422 otherwise)."""
     region = await regions.require(session, code=code, field=field)
-    if region.level not in _PLACES or not path_in_scope(actor, region.path):
+    if region.level not in PLACES or not path_in_scope(actor, region.path):
         raise Unprocessable(
             "Records are registered in a village or township of your own region.",
             errors=[
@@ -165,9 +166,13 @@ async def insert(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         raise DuplicateHouseholdNumber(
             f"Household number {data['household_number']} is already registered."
         ) from exc
-    await audit.record(
-        session,
-        actor=actor,
+    await audit.record_many(session, actor=actor, changes=[created(household)])
+    return household
+
+
+def created(household: Household) -> audit.Change:
+    """The audit entry of a household's registration."""
+    return audit.Change(
         action="household.create",
         resource_type="household",
         resource_id=household.id,
@@ -175,7 +180,6 @@ async def insert(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         after=snapshot(household),
         stamp=household,
     )
-    return household
 
 
 async def update(

@@ -216,7 +216,8 @@ async def _check_references(
             ) from exc
 
 
-def _apply_id_number(values: dict[str, Any]) -> dict[str, Any]:
+def with_identity(values: dict[str, Any]) -> dict[str, Any]:
+    """The values with the ID number normalised and the birth date, sex and suffix it holds."""
     if "id_number" in values and values["id_number"] is not None:
         parsed = parse_resident_id(values["id_number"])
         values = {
@@ -235,12 +236,16 @@ async def insert(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         session, actor=actor, household_id=data["household_id"], region_code=data["region_code"]
     )
     await ensure_unique_id(session, actor=actor, id_number=data["id_number"])
-    worker = Worker.model_validate(_apply_id_number(data))
+    worker = Worker.model_validate(with_identity(data))
     session.add(worker)
     await _flush_unique(session)
-    await audit.record(
-        session,
-        actor=actor,
+    await audit.record_many(session, actor=actor, changes=[created(worker)])
+    return worker
+
+
+def created(worker: Worker) -> audit.Change:
+    """The audit entry of a worker's registration."""
+    return audit.Change(
         action="worker.create",
         resource_type="worker",
         resource_id=worker.id,
@@ -248,7 +253,6 @@ async def insert(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         after=snapshot(worker),
         stamp=worker,
     )
-    return worker
 
 
 async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> Worker:
@@ -324,7 +328,7 @@ async def apply_changes(
             session, actor=actor, id_number=changes["id_number"], exclude=worker.id
         )
     before = snapshot(worker)
-    for key, value in _apply_id_number(changes).items():
+    for key, value in with_identity(changes).items():
         setattr(worker, key, value)
     await _flush_unique(session)
     await audit.record(
