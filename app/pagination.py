@@ -373,9 +373,11 @@ async def paginate_changes(
         high = found.last_key[0]
     elif params.cursor is not None:
         high = decode_cursor(params.cursor, [int])[0]
+    elif since.timestamp is None:
+        high = since.seq  # nothing new since the phone's own token: it stays the place to resume
     else:
-        # Nothing changed: the newest change anywhere in the table is a safe place to resume,
-        # because change sequences are handed out in commit order.
+        # A first sync (by time) that found nothing: the newest change anywhere in the table
+        # is a safe place to resume, because change sequences are handed out in commit order.
         high = max(since.seq, int(await session.scalar(select(func.max(seq))) or 0))
     return found.into(
         SyncPage[T](items=found.items, next_cursor=found.next_cursor, sync_token=sync_token(high))

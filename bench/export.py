@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -72,11 +73,19 @@ async def _stream(token: str, pid: int) -> tuple[float, float, int, int, int]:
     return first, time.perf_counter() - started, size, lines - 1, peak - base
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tier", default="large")
-    args = parser.parse_args()
-    db = await common.prepare_tier(args.tier)
+@dataclass(frozen=True)
+class ExportFigures:
+    rows: int
+    megabytes: float
+    seconds: float
+    first_byte_seconds: float
+    memory_growth_mib: float
+    psql_seconds: float
+
+
+async def measure(tier: str) -> ExportFigures:
+    """Stream the province's claims as CSV from a real server, then psql \\copy the same."""
+    db = await common.prepare_tier(tier)
     await _auditor(db)
     server = common.server(db, PORT)
     try:
@@ -93,13 +102,22 @@ async def main() -> None:
         check=True,
     )
     psql = time.perf_counter() - started
-    print(f"\nclaims export, tier {args.tier}: {rows:,} rows, {size / 1e6:.1f} MB")
+    return ExportFigures(rows, size / 1e6, seconds, first, growth / 1024, psql)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tier", default="large")
+    args = parser.parse_args()
+    f = await measure(args.tier)
+    print(f"\nclaims export, tier {args.tier}: {f.rows:,} rows, {f.megabytes:.1f} MB")
     print(
-        f"  API CSV stream : {seconds:6.1f} s = {rows / seconds:>9,.0f} rows/s, "
-        f"first byte {first * 1000:.0f} ms, server memory growth {growth / 1024:.1f} MB"
+        f"  API CSV stream : {f.seconds:6.1f} s = {f.rows / f.seconds:>9,.0f} rows/s, "
+        f"first byte {f.first_byte_seconds * 1000:.0f} ms, "
+        f"server memory growth {f.memory_growth_mib:.1f} MB"
     )
-    print(f"  psql \\copy     : {psql:6.1f} s = {rows / psql:>9,.0f} rows/s")
-    print(f"  ratio API / psql: {psql / seconds:.2f}")
+    print(f"  psql \\copy     : {f.psql_seconds:6.1f} s = {f.rows / f.psql_seconds:>9,.0f} rows/s")
+    print(f"  ratio API / psql: {f.psql_seconds / f.seconds:.2f}")
 
 
 if __name__ == "__main__":

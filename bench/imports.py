@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import io
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -75,12 +76,18 @@ async def _clean(db: str) -> None:
         await conn.close()
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tier", default="small")
-    parser.add_argument("--rows", type=int, default=10_000)
-    args = parser.parse_args()
-    db = await common.prepare_tier(args.tier)
+@dataclass(frozen=True)
+class ImportFigures:
+    rows: int
+    megabytes: float
+    seconds: float
+    copy_seconds: float
+    created: int
+
+
+async def measure(tier: str, rows: int) -> ImportFigures:
+    """Import ``rows`` new labourers through a real server, then COPY the same rows raw."""
+    db = await common.prepare_tier(tier)
     conn = await asyncpg.connect(common.libpq_url(db))
     village = await conn.fetchval("SELECT code FROM regions WHERE level = 'village' LIMIT 1")
     await conn.close()
@@ -88,7 +95,7 @@ async def main() -> None:
     await (await common.signed_in(app, "bench-admin", "admin", region_code="340000")).aclose()
     await app.state.db.dispose()
     await _clean(db)
-    numbers = id_numbers(args.rows)
+    numbers = id_numbers(rows)
     content = registry_csv(numbers, village)
     server = common.server(db, PORT)
     try:
@@ -109,13 +116,20 @@ async def main() -> None:
         server.wait()
     copy_seconds = await _raw_copy(db, numbers, village)
     await _clean(db)
-    created = report.get("created", report.get("counts", {}).get("created"))
-    print(f"\nbulk import, tier {args.tier}: {args.rows:,} rows ({len(content) / 1e6:.1f} MB CSV)")
-    print(
-        f"  API import : {seconds:6.1f} s = {args.rows / seconds:>9,.0f} rows/s (created {created})"
-    )
-    print(f"  raw COPY   : {copy_seconds:6.2f} s = {args.rows / copy_seconds:>9,.0f} rows/s")
-    print(f"  ratio API / COPY: {copy_seconds / seconds:.3f}")
+    return ImportFigures(rows, len(content) / 1e6, seconds, copy_seconds, report["created"])
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tier", default="small")
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    f = await measure(args.tier, args.rows)
+    print(f"\nbulk import, tier {args.tier}: {f.rows:,} rows ({f.megabytes:.1f} MB CSV)")
+    print(f"  API import : {f.seconds:6.1f} s = {f.rows / f.seconds:>9,.0f} rows/s "
+          f"(created {f.created})")  # fmt: skip
+    print(f"  raw COPY   : {f.copy_seconds:6.2f} s = {f.rows / f.copy_seconds:>9,.0f} rows/s")
+    print(f"  ratio API / COPY: {f.copy_seconds / f.seconds:.3f}")
 
 
 if __name__ == "__main__":

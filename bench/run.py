@@ -1,12 +1,14 @@
 """One command for the provincial-scale benchmark.
 
     python -m bench.run [--tiers small,large] [--workers 1] [--pool 10] [--connections 16]
-                        [--duration 10]
+                        [--duration 10] [--import-rows 100000] [--no-bulk]
 
 Seeds (or reuses) both tiers on the local PostgreSQL, starts the real app and the bare
 baseline (bench/baseline.py) with the same worker processes and pool size, drives each
 endpoint with wrk (installed with apt-get when missing) at a fixed concurrency, counts the
-database round trips per request from the server's statement log, and prints one table.
+database round trips per request from the server's statement log, and prints one table;
+then, on the last tier, the claims export, the bulk import and concurrent hires beside their
+raw counterparts (`psql \\copy`, raw COPY).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from app.pagination import encode_cursor
+from app.pagination import encode_cursor, sync_token
 from bench import common
 
 APP_PORT, BASE_PORT = 8801, 8802
@@ -203,6 +205,10 @@ async def bench_tier(tier: str, args: argparse.Namespace) -> list[Result]:
     create_lua = (_CREATE_LUA.replace("AREA", CREATE_AREA).replace("HOUSEHOLD", str(home))
                   .replace("REGION", village))  # fmt: skip
     deep = encode_cursor([deep_id])
+    # A phone a thousand of the city's changes behind: its sync token, as its last pass left it.
+    [behind_seq] = await _ids(db, "SELECT change_seq FROM workers WHERE region_code LIKE '3401%' "
+                                  "ORDER BY change_seq DESC OFFSET 1000 LIMIT 1")  # fmt: skip
+    behind = sync_token(behind_seq)
     results: list[Result] = []
     cw = ""
     real = common.server(db, APP_PORT, workers=args.workers, pool=args.pool)
@@ -222,7 +228,7 @@ async def bench_tier(tier: str, args: argparse.Namespace) -> list[Result]:
              _lua_paths([f"/api/v1/workers/{i}" for i in city_workers])),
             ("name search (3 chars)", f"{api}/workers?name=%E7%8E%8B%E5%BB%BA%E5%9B%BD", cw,
              None),
-            ("sync page", f"{api}/workers?updated_since=2026-11-18T00:00:00Z&limit=50", cw, None),
+            ("sync page", f"{api}/workers?updated_since={behind}&limit=50", cw, None),
             ("matching", f"{api}/workers/{city_workers[0]}/matches?limit=20", cw,
              _lua_paths([f"/api/v1/workers/{i}/matches?limit=20" for i in city_workers])),
             ("worker list, first page (province)", f"{api}/workers?limit=50", admin, None),
@@ -295,6 +301,35 @@ def print_table(results: list[Result]) -> None:
             print(f"p99 large/small, {endpoint}: {large.p99_ms / small.p99_ms:.2f}")
 
 
+async def bulk_figures(args: argparse.Namespace) -> list[str]:
+    """Claims export and bulk import through a real server, and concurrent hires, against
+    their raw counterparts: the lines of the second table."""
+    from bench import export, imports, matching
+
+    tier = args.tiers.split(",")[-1]
+    lines = []
+    e = await export.measure(tier)
+    lines.append(
+        f"{tier:<6} {f'claims export, CSV ({e.rows:,} rows)':<40} {e.rows / e.seconds:>9,.0f} rows/s"
+        f"  {e.psql_seconds / e.seconds:5.2f}x psql \\copy  first byte "
+        f"{e.first_byte_seconds * 1000:.0f} ms  memory +{e.memory_growth_mib:.1f} MB"
+    )
+    i = await imports.measure(tier, args.import_rows)
+    lines.append(
+        f"{tier:<6} {f'bulk import ({i.rows:,} rows)':<40} {i.rows / i.seconds:>9,.0f} rows/s"
+        f"  {i.copy_seconds / i.seconds:5.3f}x raw COPY  ({i.seconds:.0f} s)"
+    )
+    db = await common.prepare_tier(tier)
+    app = common.bench_app(db)
+    hires, seconds, conflicts = await matching._hire_throughput(app, db, 16, 20)
+    await app.state.db.dispose()
+    lines.append(
+        f"{tier:<6} {'hire (16 employers at once, in process)':<40} {hires / seconds:>9,.0f} hires/s"
+        f"  {conflicts} conflicts, 0 double hires allowed"
+    )
+    return lines
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1].strip())
     parser.add_argument("--tiers", default="small,large")
@@ -302,12 +337,17 @@ async def main() -> None:
     parser.add_argument("--pool", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--no-bulk", action="store_true", help="skip export, import and hires")
     args = parser.parse_args()
     started = time.perf_counter()
     results: list[Result] = []
     for tier in args.tiers.split(","):
         results += await bench_tier(tier, args)
+    bulk = [] if args.no_bulk else await bulk_figures(args)
     print_table(results)
+    if bulk:
+        print("\n" + "\n".join(bulk))
     print(f"({args.connections} connections, {args.duration} s per endpoint, "
           f"{args.workers} worker process(es), pool {args.pool}; "
           f"{time.perf_counter() - started:.0f} s in all)")  # fmt: skip

@@ -197,3 +197,17 @@ async def test_a_worker_page_is_one_statement_plus_one_for_the_token(
     status, _items, sent = await statements(db, cw, "/api/v1/workers", params)
     assert status == 200
     assert len(sent) == 2, sent
+
+
+async def test_a_sync_that_finds_nothing_new_is_one_statement_and_keeps_its_token(
+    factory: Factory, db: Database
+) -> None:
+    cw = await factory.as_role("caseworker", region=QIJI)
+    await new_worker(cw)
+    first = await cw.get("/api/v1/workers", params={"updated_since": "2020-01-01T00:00:00Z"})
+    token = first.json()["sync_token"]
+    status, items, sent = await statements(db, cw, "/api/v1/workers", {"updated_since": token})
+    assert (status, items) == (200, 0)
+    assert len(sent) == 2, sent  # the caller's token, the page
+    again = await cw.get("/api/v1/workers", params={"updated_since": token})
+    assert again.json()["sync_token"] == token
