@@ -96,7 +96,8 @@ def bench_app(db: str) -> Any:
 
 
 async def signed_in(app: Any, username: str, role: str, **scope: Any) -> AsyncClient:
-    """A client of a bench user (made on first use, reused after)."""
+    """A client of a bench user (made on first use, reused after — with the scope it was
+    made with, so each scope needs a name of its own)."""
     from app.models import Role
     from app.services import users
 

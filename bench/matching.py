@@ -97,7 +97,7 @@ async def main() -> None:
         app = common.bench_app(db)
         caseworker = await common.signed_in(app, "bench-matcher", "caseworker",
                                             region_code=TOWNSHIP)  # fmt: skip
-        admin = await common.signed_in(app, "bench-admin", "admin", region_code=CITY)
+        admin = await common.signed_in(app, "bench-city-admin", "admin", region_code=CITY)
         worker_ids = await _ids(db, f"SELECT id FROM workers WHERE region_code LIKE "
                                     f"'{TOWNSHIP}%' ORDER BY id LIMIT 200")  # fmt: skip
         vacancy_ids = await _ids(db, "SELECT id FROM vacancies WHERE status = 'open' "

@@ -168,7 +168,7 @@ async def candidates_for_vacancy(
         ),
     )  # fmt: skip
     stmt = (
-        select(*workers.SUMMARY_COLUMNS, *parts.columns())
+        select(*workers.RECORD_COLUMNS, *parts.columns())
         .where(workers.visible(actor), col(Worker.deleted_at).is_(None),
                col(Worker.able_to_work).is_(True),
                col(Worker.employment_status).in_(AVAILABLE),

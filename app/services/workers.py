@@ -51,6 +51,12 @@ SUMMARY_COLUMNS: tuple[Any, ...] = (
     ),
     col(Worker.change_seq),
 )
+# The same fields as stored, for a query that ranks many rows before it keeps a page (the
+# masking is then done for the page only, by WorkerSummary.from_record).
+RECORD_COLUMNS: tuple[Any, ...] = tuple(
+    col(getattr(Worker, name))
+    for name in (*WorkerSummary.model_fields.keys() - {"deleted"}, "deleted_at")
+)
 TRIGRAM_MIN = 3
 
 
