@@ -16,7 +16,7 @@ every other statement. Reads are safe to run twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import DateTime, Select
@@ -162,22 +162,41 @@ def _announce(connection: Connection, sql: str, arguments: list[Any]) -> None:
         listeners(connection, None, sql, arguments, None, False)
 
 
+_NOT_RUN: Any = object()
+
+
+async def _on_driver(
+    session: AsyncSession,
+    stmt: AnySelect,
+    params: Mapping[str, Any] | None,
+    *,
+    wrapped: Callable[[_Plan], str] | None = None,
+    one: bool = False,
+) -> Any:
+    """The records of ``stmt`` (or of the SQL ``wrapped`` makes of its plan) run on the driver,
+    or ``_NOT_RUN`` when the driver path does not apply or failed."""
+    driver = await _driver_connection(session)
+    planned = _plan(stmt, session.get_bind().dialect) if driver is not None else None
+    if driver is None or planned is None:
+        return _NOT_RUN
+    (connection, asyncpg_connection), (plan, cache_key) = driver, planned
+    sql = plan.sql if wrapped is None else wrapped(plan)
+    arguments = plan.arguments(cache_key, params)
+    _announce(connection, sql, arguments)
+    run = asyncpg_connection.fetchrow if one else asyncpg_connection.fetch
+    try:
+        return await run(sql, *arguments)
+    except Exception:  # the caller's ordinary path runs it again, where SQLAlchemy classifies it
+        return _NOT_RUN
+
+
 async def fetch(
     session: AsyncSession, stmt: AnySelect, params: Mapping[str, Any] | None = None
 ) -> list[Row]:
     """Run a read and return its rows as dicts keyed by column name."""
-    driver = await _driver_connection(session)
-    planned = _plan(stmt, session.get_bind().dialect) if driver is not None else None
-    if driver is not None and planned is not None:
-        (connection, asyncpg_connection), (plan, cache_key) = driver, planned
-        arguments = plan.arguments(cache_key, params)
-        _announce(connection, plan.sql, arguments)
-        try:
-            records = await asyncpg_connection.fetch(plan.sql, *arguments)
-        except Exception:  # noqa: S110 - run again below, where SQLAlchemy classifies it
-            pass
-        else:
-            return [dict(record.items()) for record in records]
+    records = await _on_driver(session, stmt, params)
+    if records is not _NOT_RUN:
+        return [dict(record.items()) for record in records]
     result = await session.execute(stmt, dict(params) if params else None)
     return [dict(row) for row in result.mappings()]
 
@@ -203,16 +222,11 @@ async def fetch_json_rows(
     Python object per row. ``None`` where that path does not apply (SQLite) or fails: the
     caller then reads the rows with :func:`fetch`, which runs the statement through
     SQLAlchemy when the driver failed."""
-    driver = await _driver_connection(session)
-    planned = _plan(stmt, session.get_bind().dialect) if driver is not None else None
-    if driver is None or planned is None:
-        return None
-    (connection, asyncpg_connection), (plan, cache_key) = driver, planned
-    sql, arguments = plan.json_rows_sql(fields, keys, descending), plan.arguments(cache_key, None)
-    _announce(connection, sql, arguments)
-    try:
-        record = await asyncpg_connection.fetchrow(sql, *arguments)
-    except Exception:
+    record = await _on_driver(
+        session, stmt, None, wrapped=lambda plan: plan.json_rows_sql(fields, keys, descending),
+        one=True,
+    )  # fmt: skip
+    if record is _NOT_RUN:
         return None
     key_columns = [record[1 + i] or [] for i in range(len(keys))]
     return record[0] or [], [list(key) for key in zip(*key_columns, strict=True)]

@@ -1,5 +1,7 @@
 """Demo data: the district of 潘集区 (Huainan, Anhui), its townships and villages, a demo
-workshop and one user per role. People in it are made up; township codes are illustrative."""
+workshop, one user per role, and a few households, labourers and a vacancy
+(:mod:`app.services.demo_people`). People in it are made up; township codes are
+illustrative."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from app.core.db import commit
 from app.identifiers import credit_code_check_char
 from app.models import Employer, EmployerKind, RegionLevel, Role, User
 from app.models.base import utcnow
-from app.services import regions, users
+from app.services import demo_people, regions, users
 
 DISTRICT = ("340406", "潘集区")
 # township code → (name, [village names])
@@ -71,8 +73,8 @@ async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
         ("employer", "许岗村扶贫车间负责人", Role.employer, None, workshop.id),
         ("auditor", "区财政审计员", Role.auditor, DISTRICT[0], None),
     ]
-    for username, full_name, role, region_code, employer_id in people:
-        await users.create(
+    made = {
+        username: await users.create(
             session,
             actor=None,
             username=username,
@@ -82,6 +84,9 @@ async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
             region_code=region_code,
             employer_id=employer_id,
         )
+        for username, full_name, role, region_code, employer_id in people
+    }
+    await demo_people.seed(session, admin=made["admin"], employer=made["employer"])  # commits
     return DemoResult(created=True, password=password, generated_password=generated)
 
 

@@ -1,0 +1,60 @@
+"""The demo data a fresh `./scripts/start` shows: the district, its users, a few households and
+labourers, the workshop's vacancy — each user seeing what their role and scope allow."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio.to_thread
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from app.cli import migrate_to_head
+from app.main import create_app
+from app.services import demo
+from tests.conftest import _settings
+
+PASSWORD = "demo password for the test"
+
+
+@pytest.fixture
+async def demo_client(tmp_path: Path) -> AsyncIterator[AsyncClient]:
+    """An app on a new, empty SQLite database that the demo seed filled."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    await anyio.to_thread.run_sync(migrate_to_head, url)  # it runs its own event loop
+    app = create_app(_settings(url))
+    async with app.state.db.sessionmaker() as session:
+        result = await demo.seed(session, password=PASSWORD)
+        assert result.created
+        again = await demo.seed(session, password=PASSWORD)
+        assert not again.created  # a second start adds nothing
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://demo") as client:
+        yield client
+    await app.state.db.dispose()
+
+
+async def signed_in(client: AsyncClient, username: str) -> dict[str, str]:
+    r = await client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_each_demo_user_sees_the_demo_district_as_their_role_allows(
+    demo_client: AsyncClient,
+) -> None:
+    caseworker = await signed_in(demo_client, "caseworker")
+    theirs = (await demo_client.get("/api/v1/workers", headers=caseworker)).json()["items"]
+    assert {w["full_name"] for w in theirs} == {
+        "许桂英", "许大明", "王秀兰", "祁建国", "祁小燕", "郑伟",
+    }  # fmt: skip
+    assert all(w["region_code"].startswith("340406107") for w in theirs)
+    admin = await signed_in(demo_client, "admin")
+    everyone = (await demo_client.get("/api/v1/workers", headers=admin)).json()["items"]
+    assert len(everyone) == 7  # 马红梅 of 平圩镇 too
+    employer = await signed_in(demo_client, "employer")
+    posted = (await demo_client.get("/api/v1/vacancies", headers=employer)).json()["items"]
+    assert [v["title"] for v in posted] == ["缝纫工"]
+    auditor = await signed_in(demo_client, "auditor")
+    verified = (await demo_client.get("/api/v1/audit-log/verify", headers=auditor)).json()
+    assert verified["valid"] is True
