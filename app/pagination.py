@@ -63,8 +63,8 @@ class Page(BaseModel, Generic[T]):
         when the items are models (then the response model serialises them)."""
         if self._rendered_items is None:
             return None
-        envelope = self.model_dump_json(exclude={"items"})
-        return f'{{"items":{self._rendered_items},{envelope[1:]}'.encode()
+        rest = self.model_dump_json(exclude={"items"})[1:-1]  # the other fields, unbraced
+        return f'{{"items":{self._rendered_items}{"," if rest else ""}{rest}}}'.encode()
 
 
 def answer(page: PageT) -> PageT | Response:
