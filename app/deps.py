@@ -13,7 +13,7 @@ from app.core.db import Database
 from app.errors import Forbidden, Unauthorized
 from app.models import Role
 from app.scope import Actor
-from app.services import auth
+from app.services import auth, regions
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -82,3 +82,12 @@ OversightUser = Annotated[Actor, require_roles(Role.auditor, Role.admin)]
 # Everyone who acts on records (auditors only read and flag).
 ActingUser = Annotated[Actor, require_roles(Role.caseworker, Role.employer, Role.admin)]
 EmployerOrAdminUser = Annotated[Actor, require_roles(Role.employer, Role.admin)]
+
+
+async def _district_admin(actor: AdminUser) -> Actor:
+    regions.ensure_level(actor, what="Changing district-wide records")
+    return actor
+
+
+# District-wide records (policies, courses, payments): an admin of a township may not.
+DistrictAdminUser = Annotated[Actor, Depends(_district_admin)]

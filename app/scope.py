@@ -13,7 +13,9 @@ from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
-from app.models import Region, Role
+from app.models import Region, RegionLevel, Role
+
+_LEVELS = list(RegionLevel)  # widest first
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,20 @@ class Actor:
     region_path: str | None
     employer_id: int | None
     session_id: str
+    region_level: str | None = None  # the level of region_code (None: no region scope)
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.admin
+
+    def scoped_at_or_above(self, level: RegionLevel) -> bool:
+        """Is the actor's scope ``level`` or wider (no region scope is the widest)? A township
+        admin is not district-level; a district or city admin is."""
+        if self.region_code is None:
+            return True
+        if self.region_level is None:
+            return False
+        return _LEVELS.index(RegionLevel(self.region_level)) <= _LEVELS.index(level)
 
 
 def region_subtree(path: str) -> ColumnElement[bool]:
@@ -65,6 +77,18 @@ def scope_filter(
 
 # Caseworkers and admins read vacancies, employers and training everywhere (SPEC section 1).
 EVERYWHERE = frozenset({Role.caseworker, Role.admin})
+
+
+def writable(
+    actor: Actor,
+    *,
+    region: SQLCoreOperations[Any] | None = None,
+    employer: SQLCoreOperations[Any] | None = None,
+) -> ColumnElement[bool]:
+    """The condition a row must meet for ``actor`` to change it: its scope, never the
+    read-everywhere exception. An admin of 祁集镇 reads every employer and training session
+    but changes only 祁集镇's; any other is the 404 of another scope's record."""
+    return scope_filter(actor, region=region, employer=employer)
 
 
 def path_in_scope(actor: Actor, region_path: str | None) -> bool:

@@ -11,6 +11,7 @@ from app.deps import (
     AdminUser,
     AuditorUser,
     CurrentUser,
+    DistrictAdminUser,
     OversightUser,
     SessionDep,
 )
@@ -195,7 +196,8 @@ async def submit_claim(claim_id: IdPath, session: SessionDep, actor: ActingUser)
 @router.post("/{claim_id}/approve", response_model=ClaimRead, responses=_MOVE)
 async def approve_claim(claim_id: IdPath, session: SessionDep, actor: AdminUser) -> ClaimRead:
     """Approve the current review stage (admins; never the filer, each stage a different
-    person). The last approval freezes the amount and opens the public notice."""
+    person; a stage named for a level, such as `district_approval`, by an admin of that level
+    or above). The last approval freezes the amount and opens the public notice."""
     return await claims.approve(session, actor=actor, claim_id=claim_id)
 
 
@@ -226,9 +228,10 @@ async def object_to_claim(
 
 @router.post("/{claim_id}/pay", response_model=ClaimRead, responses=_MOVE)
 async def pay_claim(
-    claim_id: IdPath, body: Payment, session: SessionDep, actor: AdminUser
+    claim_id: IdPath, body: Payment, session: SessionDep, actor: DistrictAdminUser
 ) -> ClaimRead:
-    """Mark the claim paid with the payment reference, after its public notice (admins)."""
+    """Mark the claim paid with the payment reference, after its public notice (an admin of
+    district level or above: the district pays)."""
     return await claims.pay(
         session, actor=actor, claim_id=claim_id, payment_reference=body.payment_reference
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.deps import AdminUser, CurrentUser, SessionDep
+from app.deps import CurrentUser, DistrictAdminUser, SessionDep
 from app.errors import (
     Conflict,
     Forbidden,
@@ -33,10 +33,10 @@ router = APIRouter(
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
 )
 async def create_policy(
-    body: PolicyCreate, session: SessionDep, actor: AdminUser, _: Idempotent
+    body: PolicyCreate, session: SessionDep, actor: DistrictAdminUser, _: Idempotent
 ) -> SubsidyPolicy:
     """Add a subsidy policy: who is paid, the amount per unit in fen, units, conditions,
-    review stages, notice days, validity and region (admin)."""
+    review stages, notice days, validity and region (an admin of district level or above)."""
     return await subsidy_policies.create(session, actor=actor, data=body.model_dump())
 
 
@@ -69,10 +69,11 @@ async def update_policy(
     policy_id: IdPath,
     body: PolicyUpdate,
     session: SessionDep,
-    actor: AdminUser,
+    actor: DistrictAdminUser,
     if_match: IfMatchDep,
 ) -> SubsidyPolicy:
-    """Change a policy (admin; send `If-Match`). Approved claims keep their amounts."""
+    """Change a policy (an admin of district level or above; send `If-Match`). Approved claims
+    keep their amounts."""
     return await subsidy_policies.update(
         session,
         actor=actor,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.deps import AdminUser, ReaderUser, SessionDep, StaffUser
+from app.deps import AdminUser, DistrictAdminUser, ReaderUser, SessionDep, StaffUser
 from app.errors import (
     Conflict,
     Forbidden,
@@ -48,9 +48,10 @@ _EDIT = responses(*_READ, PreconditionFailed, PreconditionRequired, Unprocessabl
     responses=responses(Unauthorized, Forbidden, Unprocessable),
 )
 async def create_course(
-    body: CourseCreate, session: SessionDep, actor: AdminUser, _: Idempotent
+    body: CourseCreate, session: SessionDep, actor: DistrictAdminUser, _: Idempotent
 ) -> TrainingCourse:
-    """Add a course: type (pastry, childcare, housekeeping, sewing …), name, hours (admin)."""
+    """Add a course: type (pastry, childcare, housekeeping, sewing …), name, hours (an admin
+    of district level or above: the catalogue is the district's)."""
     return await training.create_course(session, actor=actor, data=body.model_dump())
 
 
@@ -73,10 +74,11 @@ async def update_course(
     course_id: IdPath,
     body: CourseUpdate,
     session: SessionDep,
-    actor: AdminUser,
+    actor: DistrictAdminUser,
     if_match: IfMatchDep,
 ) -> TrainingCourse:
-    """Rename a course or change its hours (admin; send `If-Match`)."""
+    """Rename a course or change its hours (an admin of district level or above; send
+    `If-Match`)."""
     return await training.update_course(
         session,
         actor=actor,

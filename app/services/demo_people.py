@@ -49,16 +49,17 @@ def _id_number(born: str, sequence: int) -> str:
 
 
 async def _actor(session: AsyncSession, user: User) -> Actor:
-    path = (await regions.get(session, code=user.region_code)).path if user.region_code else None
+    region = await regions.get(session, code=user.region_code) if user.region_code else None
     assert user.id is not None
     return Actor(
         id=user.id,
         username=user.username,
         role=Role(user.role),
         region_code=user.region_code,
-        region_path=path,
+        region_path=region.path if region else None,
         employer_id=user.employer_id,
         session_id="demo-seed",
+        region_level=region.level if region else None,
     )
 
 

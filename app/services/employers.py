@@ -16,7 +16,7 @@ from app.models import Employer, EmployerKind, Region, Role
 from app.models.base import utcnow
 from app.pagination import Page, PageParams, paginate
 from app.schemas.employers import EmployerRead
-from app.scope import EVERYWHERE, Actor, region_subtree, scope_filter
+from app.scope import EVERYWHERE, Actor, region_subtree, scope_filter, writable
 from app.services import audit, regions
 from app.versioning import ensure_version
 
@@ -56,12 +56,22 @@ def visible(actor: Actor) -> Any:
     )
 
 
-async def get(session: AsyncSession, *, actor: Actor, employer_id: int) -> Employer:
+async def get(
+    session: AsyncSession, *, actor: Actor, employer_id: int, for_write: bool = False
+) -> Employer:
+    """The employer, if the actor may see it (or, ``for_write``, change it: an admin changes
+    only the employers of their own subtree)."""
+    condition = (
+        writable(actor, region=col(Employer.region_code), employer=col(Employer.id))
+        if for_write
+        else visible(actor)
+    )
     employer = await session.scalar(
-        select(Employer).where(col(Employer.id) == employer_id, visible(actor))
+        select(Employer).where(col(Employer.id) == employer_id, condition)
     )
     if employer is None:
-        raise EmployerNotFound(f"There is no employer {employer_id} you may see.")
+        verb = "change" if for_write else "see"
+        raise EmployerNotFound(f"There is no employer {employer_id} you may {verb}.")
     return employer
 
 
@@ -84,7 +94,7 @@ async def get_all(
 
 
 async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> Employer:
-    await regions.require(session, code=data["region_code"])
+    await regions.require_in_scope(session, actor=actor, code=data["region_code"])
     employer = Employer.model_validate(data)
     session.add(employer)
     try:
@@ -114,7 +124,7 @@ async def update(
     expected_version: int,
     changes: dict[str, Any],
 ) -> Employer:
-    employer = await get(session, actor=actor, employer_id=employer_id)
+    employer = await get(session, actor=actor, employer_id=employer_id, for_write=True)
     if actor.role is Role.employer and not changes.keys() <= SELF_SERVICE:
         raise Forbidden(
             "Employer users may change the name, contact and address only: "
@@ -129,7 +139,7 @@ async def update(
         current=EmployerRead.model_validate(employer).model_dump(mode="json"),
     )
     if "region_code" in changes:
-        await regions.require(session, code=changes["region_code"])
+        await regions.require_in_scope(session, actor=actor, code=changes["region_code"])
     before = snapshot(employer)
     for key, value in changes.items():
         setattr(employer, key, value)
@@ -149,7 +159,7 @@ async def update(
 
 async def verify(session: AsyncSession, *, actor: Actor, employer_id: int) -> Employer:
     """Mark the employer verified (admin): only verified employers post vacancies."""
-    employer = await get(session, actor=actor, employer_id=employer_id)
+    employer = await get(session, actor=actor, employer_id=employer_id, for_write=True)
     if not employer.verified:
         employer.verified, employer.verified_at = True, utcnow()
         await audit.record(

@@ -34,6 +34,11 @@ class UnknownRegion(Unprocessable):
     title = "The region does not exist"
 
 
+class WiderScopeRequired(Forbidden):
+    code = "wider_scope_required"
+    title = "This needs an admin of a wider region"
+
+
 @dataclass(frozen=True)
 class RegionFilters:
     parent_code: str | None = None
@@ -58,6 +63,35 @@ async def require(session: AsyncSession, *, code: str, field: str = "region_code
             errors=[FieldError(field=f"body.{field}", message="unknown region", type="region")],
         )
     return region
+
+
+async def require_in_scope(
+    session: AsyncSession, *, actor: Actor | None, code: str, field: str = "region_code"
+) -> Region:
+    """The region a write names, which must lie in the actor's subtree (422 naming the field
+    otherwise): a township admin registers employers, targets, stations and sessions of their
+    own township only."""
+    region = await require(session, code=code, field=field)
+    if actor is not None and not path_in_scope(actor, region.path):
+        raise Unprocessable(
+            f"Region {code} lies outside your region scope.",
+            errors=[
+                FieldError(field=f"body.{field}", message="not in your scope", type="region_scope")
+            ],
+        )
+    return region
+
+
+def ensure_level(
+    actor: Actor | None, *, what: str, level: RegionLevel = RegionLevel.district
+) -> None:
+    """District-wide records (policies, courses, district review stages, payments) are changed
+    only by an admin scoped at ``level`` or above: 403 for one of a township."""
+    if actor is not None and not actor.scoped_at_or_above(level):
+        raise WiderScopeRequired(
+            f"{what} needs an admin scoped at {level.value} level or above; your scope is the "
+            f"{actor.region_level or 'unknown'} {actor.region_code}."
+        )
 
 
 async def get_all(
@@ -147,6 +181,11 @@ async def create(
 async def rename(session: AsyncSession, *, actor: Actor, code: str, name: str) -> Region:
     region = await get(session, code=code)
     _ensure_in_scope(actor, region)
+    if region.code == actor.region_code:
+        # The region that bounds an admin's scope is the wider region's record.
+        raise WiderScopeRequired(
+            f"Region {code} is your own scope; an admin of the region above renames it."
+        )
     before = {"name": region.name}
     region.name = name
     await audit.record(

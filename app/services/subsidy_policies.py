@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Payee, PolicyRule, SubsidyPolicy, Unit
 from app.pagination import Page, PageParams, paginate
 from app.schemas.subsidy_policies import PolicyRead
-from app.scope import Actor
+from app.scope import Actor, path_in_scope
 from app.services import audit, regions
 from app.versioning import ensure_version
 
@@ -103,7 +103,8 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
 async def create(
     session: AsyncSession, *, actor: Actor | None, data: dict[str, Any]
 ) -> SubsidyPolicy:
-    await regions.require(session, code=data["region_code"])
+    regions.ensure_level(actor, what="A subsidy policy")
+    await regions.require_in_scope(session, actor=actor, code=data["region_code"])
     policy = SubsidyPolicy.model_validate(_checked(data))
     session.add(policy)
     try:
@@ -132,8 +133,13 @@ async def update(
     changes: dict[str, Any],
 ) -> SubsidyPolicy:
     """Edit a policy. Claims already approved keep their amounts; drafts and claims under
-    review are recomputed when (re)submitted."""
+    review are recomputed when (re)submitted. Only an admin of the policy's region (district
+    level or above) changes it."""
+    regions.ensure_level(actor, what="A subsidy policy")
     policy = await get(session, policy_id=policy_id)
+    region = await regions.get(session, code=policy.region_code)
+    if not path_in_scope(actor, region.path):
+        raise PolicyNotFound(f"There is no subsidy policy {policy_id} you may change.")
     ensure_version(expected=expected_version, current_version=policy.version, changes=changes,
                    current=read(policy).model_dump(mode="json"))  # fmt: skip
     changes = _checked({"unit": policy.unit, **changes})

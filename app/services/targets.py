@@ -55,7 +55,7 @@ async def get_all(
 
 
 async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> Target:
-    await regions.require(session, code=data["region_code"])
+    await regions.require_in_scope(session, actor=actor, code=data["region_code"])
     target = Target.model_validate(data)
     session.add(target)
     try:
@@ -103,7 +103,7 @@ async def update(
 async def create_station(
     session: AsyncSession, *, actor: Actor, data: dict[str, Any]
 ) -> ServiceStation:
-    await regions.require(session, code=data["region_code"])
+    await regions.require_in_scope(session, actor=actor, code=data["region_code"])
     station = ServiceStation.model_validate(data)
     session.add(station)
     await session.flush()

@@ -15,7 +15,9 @@ from typing import Any
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-ROLES = ("anonymous", "caseworker", "employer", "auditor", "admin")
+# "admin" is an admin of the whole district; "township_admin" one scoped to a township, who
+# is refused district-wide writes (policies, courses, payments) by the route itself.
+ROLES = ("anonymous", "caseworker", "employer", "auditor", "admin", "township_admin")
 TABLE = Path(__file__).with_name("role_matrix.json")
 PUBLIC = {"GET /healthz", "GET /readyz", "POST /api/v1/auth/token", "POST /api/v1/auth/refresh"}
 _PLACEHOLDERS = {"code": "340406", "user_id": "1"}

@@ -11,7 +11,7 @@ import os
 
 from fastapi import FastAPI
 
-from tests.factories import DISTRICT, Factory
+from tests.factories import DISTRICT, QIJI, Factory
 from tests.security import matrix
 
 
@@ -22,6 +22,7 @@ async def _clients(factory: Factory) -> dict[str, object]:
         "employer": await factory.as_role("employer"),
         "auditor": await factory.as_role("auditor", region=DISTRICT),
         "admin": await factory.as_role("admin", region=DISTRICT),
+        "township_admin": await factory.as_role("admin", region=QIJI),
     }
 
 
@@ -44,6 +45,15 @@ async def test_every_operation_answers_each_role_as_the_table_says(
 def test_only_sign_in_and_health_are_open_to_anonymous_callers() -> None:
     opened = {op for op, row in matrix.load().items() if row["anonymous"] != "401"}
     assert opened == matrix.PUBLIC
+
+
+def test_a_township_admin_may_not_change_district_wide_records() -> None:
+    table = matrix.load()
+    for op in ("POST /api/v1/subsidy-policies", "PATCH /api/v1/subsidy-policies/{policy_id}",
+               "POST /api/v1/training/courses", "PATCH /api/v1/training/courses/{course_id}",
+               "POST /api/v1/claims/{claim_id}/pay"):  # fmt: skip
+        assert table[op]["township_admin"] == "403", op
+        assert table[op]["admin"] == "allowed", op
 
 
 def test_employers_never_reach_worker_lists_or_exports() -> None:
