@@ -331,7 +331,7 @@ _ACTOR = (
     select(
         col(User.id), col(User.username), col(User.role), col(User.region_code),
         col(User.employer_id), col(User.is_active), col(User.token_version),
-        col(AuthSession.revoked_at), col(Region.path),
+        col(AuthSession.revoked_at), col(Region.path), col(Region.level),
     )
     .join(AuthSession, col(AuthSession.user_id) == col(User.id))
     .outerjoin(Region, col(Region.code) == col(User.region_code))
@@ -362,4 +362,5 @@ async def actor_for_token(session: AsyncSession, token: str) -> Actor:
         region_path=found["path"],
         employer_id=found["employer_id"],
         session_id=claims.session_id,
+        region_level=found["level"],
     )
