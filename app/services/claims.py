@@ -33,6 +33,7 @@ from app.models import (
     Enrolment,
     Payee,
     Region,
+    RegionLevel,
     Role,
     SubsidyPolicy,
     Worker,
@@ -48,7 +49,7 @@ from app.schemas.claims import (
     ReviewRead,
 )
 from app.scope import Actor, region_subtree, scope_filter
-from app.services import audit, claim_rules, employments, subsidy_policies, workers
+from app.services import audit, claim_rules, employments, regions, subsidy_policies, workers
 from app.services.employments import today
 from app.versioning import ensure_version
 
@@ -416,6 +417,18 @@ async def _for_review(session: AsyncSession, actor: Actor, claim_id: int) -> Cla
     return claim
 
 
+def _stage_name(claim: Claim, stages: list[str]) -> str:
+    return stages[min(claim.stage, len(stages) - 1)] if stages else "review"
+
+
+def stage_level(stage: str) -> RegionLevel:
+    """The narrowest admin scope that may approve a review stage: the level its name starts
+    with (`township_check` → township), else district — so a stage an admin of a district
+    named freely is never left to a township."""
+    head = stage.split("_", 1)[0]
+    return RegionLevel(head) if head in RegionLevel.__members__ else RegionLevel.district
+
+
 async def _review(
     session: AsyncSession,
     actor: Actor,
@@ -425,7 +438,7 @@ async def _review(
     reason: str | None = None,
 ) -> None:
     assert claim.id is not None
-    stage_name = stages[min(claim.stage, len(stages) - 1)] if stages else "review"
+    stage_name = _stage_name(claim, stages)
     session.add(ClaimReview(claim_id=claim.id, stage=claim.stage, stage_name=stage_name,
                             reviewer_id=actor.id, decision=decision, reason=reason))  # fmt: skip
 
@@ -445,6 +458,8 @@ async def approve(session: AsyncSession, *, actor: Actor, claim_id: int) -> Clai
     )  # fmt: skip
     if earlier:
         raise SameReviewer("You approved an earlier stage; another admin approves this one.")
+    stage = _stage_name(claim, policy.review_stages)
+    regions.ensure_level(actor, what=f"The {stage} stage", level=stage_level(stage))
     before = snapshot(claim)
     await _review(session, actor, claim, policy.review_stages, "approved")
     claim.stage += 1
@@ -516,7 +531,8 @@ async def object_to(
 async def pay(
     session: AsyncSession, *, actor: Actor, claim_id: int, payment_reference: str
 ) -> ClaimRead:
-    """Mark an approved claim paid, once its public notice has ended."""
+    """Mark an approved claim paid, once its public notice has ended (the district pays)."""
+    regions.ensure_level(actor, what="Paying a claim")
     claim = await _for_review(session, actor, claim_id)
     if claim.status != ClaimStatus.approved.value:
         raise InvalidClaimTransition(f"Only an approved claim is paid; it is {claim.status}.")

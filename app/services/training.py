@@ -32,7 +32,7 @@ from app.models import (
 from app.pagination import Page, PageParams, SyncPage, SyncPoint, paginate, paginate_changes
 from app.schemas.training import EnrolmentRead, SessionRead
 from app.schemas.workers import WorkerSummary
-from app.scope import EVERYWHERE, Actor, region_subtree, scope_filter
+from app.scope import EVERYWHERE, Actor, region_subtree, scope_filter, writable
 from app.services import audit, employments, regions, workers
 from app.versioning import ensure_version
 
@@ -128,6 +128,7 @@ async def list_courses(
 async def create_course(
     session: AsyncSession, *, actor: Actor, data: dict[str, Any]
 ) -> TrainingCourse:
+    regions.ensure_level(actor, what="The course catalogue")
     course = TrainingCourse.model_validate(data)
     session.add(course)
     await session.flush()
@@ -151,6 +152,7 @@ async def update_course(
     expected_version: int,
     changes: dict[str, Any],
 ) -> TrainingCourse:
+    regions.ensure_level(actor, what="The course catalogue")
     course = await get_course(session, course_id=course_id)
     ensure_version(
         expected=expected_version,
@@ -236,8 +238,8 @@ async def list_sessions(
     )
 
 
-async def _township(session: AsyncSession, code: str) -> Region:
-    region = await regions.require(session, code=code, field="township_code")
+async def _township(session: AsyncSession, actor: Actor, code: str) -> Region:
+    region = await regions.require_in_scope(session, actor=actor, code=code, field="township_code")
     if region.level != RegionLevel.township.value:
         raise Unprocessable(
             "Training sessions run in a township.",
@@ -251,7 +253,7 @@ async def create_session(
     session: AsyncSession, *, actor: Actor, data: dict[str, Any]
 ) -> SessionRead:
     await get_course(session, course_id=data["course_id"])
-    await _township(session, data["township_code"])
+    await _township(session, actor, data["township_code"])
     training = TrainingSession.model_validate({**data, "created_by": actor.id})
     session.add(training)
     await session.flush()
@@ -278,7 +280,7 @@ async def update_session(
     expected_version: int,
     changes: dict[str, Any],
 ) -> SessionRead:
-    training = await _lock_session(session, actor, session_id)
+    training = await _lock_session(session, actor, session_id, for_write=True)
     current = (await get_session(session, actor=actor, session_id=session_id)).model_dump(
         mode="json"
     )
@@ -316,10 +318,19 @@ async def update_session(
     return await get_session(session, actor=actor, session_id=session_id)
 
 
-async def _lock_session(session: AsyncSession, actor: Actor, session_id: int) -> TrainingSession:
+async def _lock_session(
+    session: AsyncSession, actor: Actor, session_id: int, *, for_write: bool = False
+) -> TrainingSession:
+    """The session, locked: one the actor may see (to enrol in it), or ``for_write`` one they
+    may change (an admin changes only their own townships' sessions)."""
+    condition = (
+        writable(actor, region=col(TrainingSession.township_code))
+        if for_write
+        else _visible_sessions(actor)
+    )
     training = await session.scalar(
         select(TrainingSession)
-        .where(col(TrainingSession.id) == session_id, _visible_sessions(actor))
+        .where(col(TrainingSession.id) == session_id, condition)
         .with_for_update()
     )
     if training is None:

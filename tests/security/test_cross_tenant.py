@@ -1,5 +1,5 @@
-"""Cross-tenant probes: a caseworker of another township, another employer and an auditor of
-another township try every route that takes an id of the first tenant's records — read, edit,
+"""Cross-tenant probes: a caseworker of another township, another employer, an auditor of
+another township and an admin of another township try every route that takes an id of the first tenant's records — read, edit,
 delete, move — and every list, search, export and sync that could carry them.
 
 The first tenant is 祁集镇 (a caseworker's households, workers, visits, referrals to a vacancy
@@ -68,7 +68,10 @@ PROBERS = {
     "caseworker": "a caseworker of 平圩镇",
     "employer": "a user of employer B",
     "auditor": "an auditor of 平圩镇",
+    "admin": "an admin of 平圩镇",
 }
+# The column of tests/security/role_matrix.json that says what each prober's role may call.
+MATRIX_COLUMN = {"admin": "township_admin"}
 # Records every caseworker reads wherever they are (app/scope.py EVERYWHERE): employers,
 # vacancies, training sessions and recruitment events. Nothing is shared with other
 # employers or with auditors of another region.
@@ -76,6 +79,8 @@ SHARED_WITH = {
     "caseworker": frozenset({"employer", "vacancy", "training_session", "recruitment_event"}),
     "employer": frozenset[str](),
     "auditor": frozenset[str](),
+    # An admin reads what caseworkers read everywhere, but changes only its own township's.
+    "admin": frozenset({"employer", "vacancy", "training_session", "recruitment_event"}),
 }
 # A path parameter names a record of this kind (the audit trail's resource_type); the value
 # comes from World.ids under the same name unless a probe says otherwise.
@@ -382,6 +387,7 @@ async def build_world(factory: Factory) -> World:
         "caseworker": pingwei,
         "employer": rival,
         "auditor": await factory.as_role("auditor", region=PINGWEI),
+        "admin": await factory.as_role("admin", region=PINGWEI),
     }
     owners = {"caseworker": cw, "employer": boss, "auditor": auditor, "admin": admin}
     return World(owners=owners, admin=admin, probers=probers, ids=ids, sent=sent, markers=markers)
@@ -770,7 +776,7 @@ PROBES: list[Probe] = [
             "period_start": month(12),
             "period_end": month(8),
         },
-        by_role=(("caseworker", 403),),
+        by_role=(("caseworker", 403), ("admin", 403)),
     ),
     Probe(
         "claim",
@@ -795,12 +801,13 @@ RESOURCES = list(dict.fromkeys(p.resource for p in PROBES))
 # Routes with an id that no probe calls, and why.
 EXEMPT = {
     # Programme-wide reference data, no tenant's: every signed-in user reads every policy, and
-    # only admins change them (role_matrix.json: 403 for caseworkers, employers, auditors).
+    # only district-level admins change them (role_matrix.json: 403 for every other role and
+    # for a township admin; tests/security/test_admin_scope.py).
     ("GET", "/subsidy-policies/{policy_id}"): "reference data every user reads",
-    ("PATCH", "/subsidy-policies/{policy_id}"): "admin only; no tenant",
-    # The course catalogue is the district's, not a township's; only admins change it.
+    ("PATCH", "/subsidy-policies/{policy_id}"): "district admins only; no tenant",
+    # The course catalogue is the district's, not a township's; only district admins change it.
     ("GET", "/training/courses/{course_id}"): "reference data every member of staff reads",
-    ("PATCH", "/training/courses/{course_id}"): "admin only; no tenant",
+    ("PATCH", "/training/courses/{course_id}"): "district admins only; no tenant",
 }
 
 
@@ -809,7 +816,7 @@ def expectation(probe: Probe, role: str) -> int | str:
     design, else the probe's status (404: the record does not exist for it)."""
     row = MATRIX.get(probe.operation)
     assert row is not None, f"{probe.operation} is not in role_matrix.json"
-    if row[role] == "403":
+    if row[MATRIX_COLUMN.get(role, role)] == "403":
         return 403
     if probe.shared and probe.resource in SHARED_WITH[role]:
         return "shared"
@@ -1009,7 +1016,7 @@ async def probe_searches(factory: Factory, role: str, topic: str) -> None:
         assert row is not None, f"{s.operation} is not in role_matrix.json"
         said = f"GET {s.path} {query} as {PROBERS[role]}"
         r = await prober.get(API_PREFIX + s.path, params=query)
-        if row[role] == "403":
+        if row[MATRIX_COLUMN.get(role, role)] == "403":
             if r.status_code != 403:
                 problems.append(f"{said}: {r.status_code} {excerpt(r)} (403 expected)")
             continue
@@ -1027,6 +1034,13 @@ async def probe_searches(factory: Factory, role: str, topic: str) -> None:
                 f"{excerpt(mine)}"
             )
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+async def test_an_admin_of_another_township_cannot_read_edit_or_review(
+    factory: Factory, resource: str
+) -> None:
+    await probe_records(factory, "admin", resource)
 
 
 @pytest.mark.parametrize("topic", TOPICS)
@@ -1048,6 +1062,13 @@ async def test_an_auditor_of_another_township_finds_none_of_ours_in_lists_or_exp
     factory: Factory, topic: str
 ) -> None:
     await probe_searches(factory, "auditor", topic)
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+async def test_an_admin_of_another_township_finds_none_of_ours_in_lists_or_exports(
+    factory: Factory, topic: str
+) -> None:
+    await probe_searches(factory, "admin", topic)
 
 
 # The guard: no route with an id escapes the table.
