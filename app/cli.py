@@ -145,7 +145,8 @@ def create_user(
     except AppError as exc:
         typer.echo(f"Not created: {exc.detail}", err=True)
         for err in exc.errors or []:
-            typer.echo(f"  {err.field}: {err.message}", err=True)
+            # The option's name, not the API's body path (a weak --password says why).
+            typer.echo(f"  {err.field.removeprefix('body.')}: {err.message}", err=True)
         raise typer.Exit(1) from exc
 
 

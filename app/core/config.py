@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19_456, ge=8)
     argon2_parallelism: int = Field(default=1, ge=1)
+    password_min_score: int = Field(
+        default=3, ge=1, le=4, description="Least zxcvbn score (of 0-4) a new password needs."
+    )
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     stable_employment_days: int = Field(default=180, ge=1)

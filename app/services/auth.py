@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,11 +15,11 @@ from app.core import passwords, reads, tokens
 from app.core.config import Settings, get_settings
 from app.core.db import commit
 from app.core.keys import KeyRing, load_key_ring
-from app.errors import FieldError, Unauthorized, Unprocessable
-from app.models import AuthSession, RefreshToken, Region, Role, User
+from app.errors import Unauthorized
+from app.models import AuthSession, LoginThrottle, RefreshToken, Region, Role, User
 from app.models.base import utcnow
 from app.scope import Actor
-from app.services import audit, throttle
+from app.services import auth_audit, password_policy, throttle
 
 
 class InvalidCredentials(Unauthorized):
@@ -132,42 +133,74 @@ def _new_refresh(
 async def login(
     session: AsyncSession, *, username: str, password: str, address: str, user_agent: str | None
 ) -> TokenPair:
-    """Check the password (throttled per account and address) and open a new sign-in."""
-    settings, now = get_settings(), _now()
+    """Check the password (throttled per account and address) and open a new sign-in. Every
+    outcome is audited and committed, refusals included (see :mod:`app.services.auth_audit`)."""
+    settings, now, name = get_settings(), _now(), username.strip().lower()
     keys = [throttle.account_key(username), throttle.address_key(address)]
-    await throttle.ensure_not_locked(session, keys=keys, now=now)
-    user = await session.scalar(select(User).where(col(User.username) == username.strip().lower()))
+    try:
+        await throttle.ensure_not_locked(session, keys=keys, now=now)
+    except throttle.LoginThrottled:
+        await _audit_throttled(session, name=name, keys=keys, address=address, now=now)
+        await commit(session)
+        raise
+    user = await session.scalar(select(User).where(col(User.username) == name))
     if user is None or not user.is_active:
         await passwords.burn_verification_time(settings, password)
-        ok = False
+    elif await passwords.verify_password(settings, user.password_hash, password):
+        return await _open_sign_in(
+            session, settings, user=user, password=password, address=address, ua=user_agent, now=now
+        )
+    locked = await _count_failure(session, settings, keys=keys, now=now)
+    if user is None:
+        reason = "unknown_account"
     else:
-        ok = await passwords.verify_password(settings, user.password_hash, password)
-    if not ok or user is None:
-        await throttle.record_failure(
-            session,
-            settings=settings,
-            key=keys[0],
-            limit=settings.login_max_failures_per_account,
-            now=now,
-        )
-        await throttle.record_failure(
-            session,
-            settings=settings,
-            key=keys[1],
-            limit=settings.login_max_failures_per_address,
-            now=now,
-        )
-        await commit(session)
-        raise InvalidCredentials("Incorrect username or password.")
+        reason = "wrong_password" if user.is_active else "inactive_account"
+    who = await auth_audit.subject(session, user=user, name=name, key=key_ring().active_key)
+    await auth_audit.sign_in_failed(session, who=who, reason=reason, address=address, locked=locked)
+    await commit(session)
+    raise InvalidCredentials("Incorrect username or password.")
+
+
+async def _count_failure(
+    session: AsyncSession, settings: Settings, *, keys: list[str], now: datetime
+) -> list[str]:
+    """Count a failed sign-in against the account and the address; the kinds it locked."""
+    limits = [settings.login_max_failures_per_account, settings.login_max_failures_per_address]
+    for key, limit in zip(keys, limits, strict=True):
+        await throttle.record_failure(session, settings=settings, key=key, limit=limit, now=now)
+    rows = [await session.get(LoginThrottle, key) for key in keys]
+    return [r.key.split(":")[0] for r in rows if r and r.locked_until and r.locked_until > now]
+
+
+async def _audit_throttled(
+    session: AsyncSession, *, name: str, keys: list[str], address: str, now: datetime
+) -> None:
+    rows = [await session.get(LoginThrottle, key) for key in keys]
+    locks = [r for r in rows if r is not None and r.locked_until and r.locked_until > now]
+    user = await session.scalar(select(User).where(col(User.username) == name))
+    who = await auth_audit.subject(session, user=user, name=name, key=key_ring().active_key)
+    await auth_audit.sign_in_throttled(session, who=who, address=address, locks=locks)
+
+
+async def _open_sign_in(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user: User,
+    password: str,
+    address: str,
+    ua: str | None,
+    now: datetime,
+) -> TokenPair:
     assert user.id is not None
-    await throttle.clear(session, key=keys[0])
+    await throttle.clear(session, key=throttle.account_key(user.username))
     if passwords.needs_rehash(settings, user.password_hash):
         user.password_hash = await passwords.hash_password(settings, password)
     auth_session = AuthSession(
         id=str(uuid.uuid4()),
         user_id=user.id,
         expires_at=now + timedelta(days=settings.refresh_token_days),
-        user_agent=(user_agent or "")[:200] or None,
+        user_agent=(ua or "")[:200] or None,
     )
     refresh = _new_refresh(
         settings,
@@ -177,6 +210,7 @@ async def login(
         now=now,
     )
     session.add_all([auth_session, refresh])
+    await auth_audit.signed_in(session, user=user, session_id=auth_session.id, address=address)
     await commit(session)
     return _pair(settings, user_id=user.id, refresh=refresh, now=now)
 
@@ -208,12 +242,11 @@ async def refresh(session: AsyncSession, *, refresh_token: str) -> TokenPair:
         if successor is not None:
             return _pair(settings, user_id=user.id, refresh=successor, now=now)
         await _revoke(session, auth_session, reason="refresh_token_reused", now=now)
-        await audit.record(
+        await auth_audit.about_account(
             session,
             actor=None,
-            action="auth.refresh_reused",
-            resource_type="user",
-            resource_id=user.id,
+            action=auth_audit.REFRESH_REUSED,
+            user=user,
             note={"session_id": auth_session.id},
         )
         await commit(session)
@@ -265,12 +298,15 @@ async def logout(session: AsyncSession, *, actor: Actor) -> None:
     auth_session = await session.get(AuthSession, actor.session_id, with_for_update=True)
     if auth_session is not None:
         await _revoke(session, auth_session, reason="logout", now=_now())
+        await auth_audit.signed_out(session, actor=actor)
         await commit(session)
 
 
 async def change_password(
     session: AsyncSession, *, actor: Actor, current_password: str, new_password: str
 ) -> None:
+    """Change your own password: the current one is checked first, throttled and audited like
+    a sign-in (a stolen access token must not become the account)."""
     settings, now = get_settings(), _now()
     key = throttle.account_key(actor.username)
     await throttle.ensure_not_locked(session, keys=[key], now=now)
@@ -284,45 +320,43 @@ async def change_password(
             limit=settings.login_max_failures_per_account,
             now=now,
         )
+        await auth_audit.about_account(
+            session,
+            actor=actor,
+            action=auth_audit.PASSWORD_CHANGE_FAILED,
+            user=user,
+            note={"reason": "wrong_current_password"},
+        )
         await commit(session)
         raise InvalidCredentials("The current password is not correct.")
-    await set_password(session, user=user, password=new_password, actor=actor, field="new_password")
+    await set_password(session, user=user, password=new_password, actor=actor, kind="self_change")
     await commit(session)
 
 
+PasswordSetting = Literal["self_change", "admin_reset"]
+
+
 async def set_password(
-    session: AsyncSession, *, user: User, password: str, actor: Actor, field: str = "password"
+    session: AsyncSession, *, user: User, password: str, actor: Actor, kind: PasswordSetting
 ) -> None:
-    """Apply the policy, store the new hash, end the user's tokens, audit it (no commit)."""
-    ensure_acceptable(password, username=user.username, field=field)
+    """Apply the policy, store the new hash, end the user's tokens, and audit who set whose
+    password and how (no commit). A change of one's own is refused on ``new_password``."""
+    await password_policy.ensure_acceptable(
+        session,
+        password=password,
+        account=password_policy.AccountWords.of(user),
+        field="new_password" if kind == "self_change" else "password",
+    )
     user.password_hash = await passwords.hash_password(get_settings(), password)
     user.password_changed_at = utcnow()
     await end_all_sessions(session, user=user, reason="password_changed")
-    await audit.record(
+    await auth_audit.about_account(
         session,
         actor=actor,
-        action="user.password_changed",
-        resource_type="user",
-        resource_id=user.id,
-        region_code=user.region_code,
+        action=auth_audit.PASSWORD_CHANGED,
+        user=user,
+        note={"kind": kind},
     )
-
-
-class WeakPassword(Unprocessable):
-    code = "weak_password"
-    title = "The password is not acceptable"
-
-
-def ensure_acceptable(password: str, *, username: str, field: str = "password") -> None:
-    problems = passwords.password_problems(password, username=username)
-    if problems:
-        raise WeakPassword(
-            "The password is not acceptable: it " + "; it ".join(problems) + ".",
-            errors=[
-                FieldError(field=f"body.{field}", message=p, type="password_policy")
-                for p in problems
-            ],
-        )
 
 
 # Columns, not the User entity: this runs on every request, and an ORM object costs more to

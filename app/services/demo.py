@@ -15,7 +15,7 @@ from app.core.db import commit
 from app.identifiers import credit_code_check_char
 from app.models import Employer, EmployerKind, RegionLevel, Role, User
 from app.models.base import utcnow
-from app.services import demo_people, regions, users
+from app.services import demo_people, password_policy, regions, users
 
 DISTRICT = ("340406", "潘集区")
 # township code → (name, [village names])
@@ -34,6 +34,14 @@ TOWNSHIPS: dict[str, tuple[str, list[str]]] = {
 }
 QIJI, XUGANG = "340406107", "340406107201"
 WORKSHOP_CREDIT_17 = "93340406MA2TQJ001"
+WORKSHOP_NAME, WORKSHOP_CONTACT = "祁集镇许岗村扶贫车间", "许经理"
+# username, full name, role, region (the employer user's scope is the workshop)
+PEOPLE = (
+    ("admin", "区就业局管理员", Role.admin, DISTRICT[0]),
+    ("caseworker", "祁集镇就业专干", Role.caseworker, QIJI),
+    ("employer", "许岗村扶贫车间负责人", Role.employer, None),
+    ("auditor", "区财政审计员", Role.auditor, DISTRICT[0]),
+)
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,17 @@ async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
         return DemoResult(created=False, password=None, generated_password=False)
     generated = password is None
     password = password or secrets.token_urlsafe(12)
+    # Before anything is written: a refused JOBPATH_DEMO_PASSWORD leaves the database empty.
+    await password_policy.ensure_strong(
+        password, texts=_demo_words(), field="JOBPATH_DEMO_PASSWORD"
+    )
     await _regions(session)
     workshop = Employer(
-        name="祁集镇许岗村扶贫车间",
+        name=WORKSHOP_NAME,
         credit_code=WORKSHOP_CREDIT_17 + credit_code_check_char(WORKSHOP_CREDIT_17),
         kind=EmployerKind.workshop.value,
         region_code=XUGANG,
-        contact_name="许经理",
+        contact_name=WORKSHOP_CONTACT,
         contact_phone="13900000000",
         address="淮南市潘集区祁集镇许岗村",
         verified=True,
@@ -67,12 +79,6 @@ async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
     )
     session.add(workshop)
     await commit(session)
-    people = [
-        ("admin", "区就业局管理员", Role.admin, DISTRICT[0], None),
-        ("caseworker", "祁集镇就业专干", Role.caseworker, QIJI, None),
-        ("employer", "许岗村扶贫车间负责人", Role.employer, None, workshop.id),
-        ("auditor", "区财政审计员", Role.auditor, DISTRICT[0], None),
-    ]
     made = {
         username: await users.create(
             session,
@@ -82,12 +88,19 @@ async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
             role=role,
             password=password,
             region_code=region_code,
-            employer_id=employer_id,
+            employer_id=workshop.id if role is Role.employer else None,
         )
-        for username, full_name, role, region_code, employer_id in people
+        for username, full_name, role, region_code in PEOPLE
     }
     await demo_people.seed(session, admin=made["admin"], employer=made["employer"])  # commits
     return DemoResult(created=True, password=password, generated_password=generated)
+
+
+def _demo_words() -> list[str]:
+    """What every demo account could be guessed from: the people, their places, the workshop."""
+    people = [text for username, full_name, *_ in PEOPLE for text in (username, full_name)]
+    places = [*DISTRICT, QIJI, TOWNSHIPS[QIJI][0], XUGANG, TOWNSHIPS[QIJI][1][0]]
+    return [*people, *places, WORKSHOP_NAME, WORKSHOP_CONTACT, WORKSHOP_CREDIT_17]
 
 
 async def _regions(session: AsyncSession) -> None:

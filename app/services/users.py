@@ -18,7 +18,7 @@ from app.models import Employer, Region, Role, User
 from app.pagination import Page, PageParams, paginate
 from app.schemas.users import UserRead
 from app.scope import Actor, path_in_scope, region_subtree, scope_filter
-from app.services import audit, auth, regions
+from app.services import audit, auth, password_policy, regions
 from app.versioning import ensure_version
 
 _AUDITED = ("username", "full_name", "role", "region_code", "employer_id", "is_active")
@@ -150,7 +150,10 @@ async def create(
     await _check_scope(
         session, actor=actor, role=role, region_code=region_code, employer_id=employer_id
     )
-    auth.ensure_acceptable(password, username=username)
+    account = password_policy.AccountWords(
+        username, full_name, role.value, region_code, employer_id
+    )
+    await password_policy.ensure_acceptable(session, password=password, account=account)
     user = User(
         username=username,
         full_name=full_name,
@@ -229,7 +232,7 @@ async def reset_password(
     session: AsyncSession, *, actor: Actor, user_id: int, password: str
 ) -> User:
     user = await get(session, actor=actor, user_id=user_id)
-    await auth.set_password(session, user=user, password=password, actor=actor)
+    await auth.set_password(session, user=user, password=password, actor=actor, kind="admin_reset")
     await commit(session, result=user)
     return user
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
+from typer.testing import CliRunner, Result
 
+from app import cli as cli_module
+from app.core.config import get_settings
 from app.models import User
 from tests.factories import (
     DISTRICT,
@@ -23,6 +28,13 @@ from tests.factories import (
     error_fields,
     problem,
     signed_in,
+)
+from tests.routers.test_auth import (
+    ISSUE_WEAK_PASSWORDS,
+    STRONG,
+    audited,
+    note,
+    refused_as_weak,
 )
 
 USERS = "/api/v1/users"
@@ -526,3 +538,130 @@ class TestConcurrentWrites:
         final = await admins[0].get(url)
         assert final.json()["full_name"] == winner.json()["full_name"]
         assert final.headers["ETag"] == '"2"'
+
+
+def password_url(user: User) -> str:
+    return f"{USERS}/{user.id}/password"
+
+
+class TestANewAccountNeedsAHardPassword:
+    @pytest.mark.parametrize("weak", ISSUE_WEAK_PASSWORDS)
+    async def test_zhangsan_is_not_created_with_a_weak_password(
+        self, factory: Factory, session: AsyncSession, weak: str
+    ) -> None:
+        admin = await factory.as_role("admin")
+        body = new_user("zhangsan", "caseworker", region_code=QIJI, password=weak)
+        refused_as_weak(await admin.post(USERS, json=body), weak, "body.password")
+        assert await count_users(session, "zhangsan") == 0
+
+    async def test_a_strong_one_is_accepted(self, factory: Factory) -> None:
+        admin = await factory.as_role("admin")
+        body = new_user("zhangsan", "caseworker", region_code=QIJI, password=STRONG)
+        assert (await admin.post(USERS, json=body)).status_code == 201
+        await factory.login("zhangsan", STRONG)
+
+    async def test_an_employer_user_is_not_created_with_the_workshops_name(
+        self, factory: Factory, session: AsyncSession
+    ) -> None:
+        admin = await factory.as_role("admin")
+        workshop = await factory.employer(name="祁集镇许岗村扶贫车间")
+        weak = "祁集镇许岗村扶贫车间2026"
+        body = new_user("xu.boss", "employer", employer_id=workshop.id, password=weak)
+        message = refused_as_weak(await admin.post(USERS, json=body), weak, "body.password")
+        assert "your own name, username, region or employer" in message
+        assert await count_users(session, "xu.boss") == 0
+
+
+class TestAResetPasswordMustBeHardToGuess:
+    @pytest.mark.parametrize("weak", ISSUE_WEAK_PASSWORDS)
+    async def test_zhangsans_password_is_not_reset_to_a_weak_one(
+        self, factory: Factory, weak: str
+    ) -> None:
+        admin = await factory.as_role("admin")
+        zhangsan, their_phone = await signed_in(factory, "caseworker", username="zhangsan")
+        r = await admin.post(password_url(zhangsan), json={"password": weak})
+        refused_as_weak(r, weak, "body.password")
+        # Nothing changed: their sign-in and their password still work.
+        assert (await their_phone.get("/api/v1/auth/me")).status_code == 200
+        await factory.login("zhangsan")
+
+    async def test_a_strong_one_replaces_the_old_password(self, factory: Factory) -> None:
+        admin = await factory.as_role("admin")
+        zhangsan = await factory.user("caseworker", username="zhangsan")
+        assert (
+            await admin.post(password_url(zhangsan), json={"password": STRONG})
+        ).status_code == 204
+        await factory.login("zhangsan", STRONG)
+        r = await factory.client().post(
+            "/api/v1/auth/token", data={"username": "zhangsan", "password": PASSWORD}
+        )
+        problem(r, 401, "invalid_credentials")
+
+
+class TestAResetIsAudited:
+    async def test_the_auditor_reads_who_reset_whose_password(self, factory: Factory) -> None:
+        me, admin = await signed_in(factory, "admin")
+        qiji_auditor = await factory.as_role("auditor", region=QIJI)
+        zhangsan = await factory.user("caseworker", username="zhangsan", region=XUGANG)
+        assert (
+            await admin.post(password_url(zhangsan), json={"password": STRONG})
+        ).status_code == 204
+        [entry] = await audited(qiji_auditor, action="user.password_changed")
+        assert (entry["actor_id"], entry["actor_role"]) == (me.id, "admin")
+        assert (entry["resource_id"], entry["region_code"]) == (str(zhangsan.id), XUGANG)
+        assert note(entry) == {"kind": "admin_reset"}
+        assert STRONG not in json.dumps(entry)
+
+    async def test_a_refused_reset_is_not_recorded_as_a_change(self, factory: Factory) -> None:
+        admin = await factory.as_role("admin")
+        auditor = await factory.as_role("auditor")
+        zhangsan = await factory.user("caseworker", username="zhangsan")
+        refused_as_weak(
+            await admin.post(password_url(zhangsan), json={"password": "zhangsan2026"}),
+            "zhangsan2026",
+            "body.password",
+        )
+        assert await audited(auditor, action="user.password_changed") == []
+
+
+class TestTheCreateUserCommand:
+    """`jobpath create-user`, the way to the first admin, holds to the same rule."""
+
+    async def _create_user(
+        self, monkeypatch: pytest.MonkeyPatch, database_url: str, password: str
+    ) -> Result:
+        settings = get_settings().model_copy(update={"database_url": database_url})
+        monkeypatch.setattr(cli_module, "get_settings", lambda: settings)
+        args = ["create-user", "zhangsan", "--role", "admin", "--full-name", "张三"]
+        runner = CliRunner()
+        # The command runs its own event loop: off this one.
+        return await anyio.to_thread.run_sync(
+            lambda: runner.invoke(cli_module.cli, [*args, "--password", password])
+        )
+
+    @pytest.mark.parametrize("weak", ISSUE_WEAK_PASSWORDS)
+    async def test_a_weak_password_creates_nobody_and_says_why(
+        self,
+        factory: Factory,
+        session: AsyncSession,
+        monkeypatch: pytest.MonkeyPatch,
+        database_url: str,
+        weak: str,
+    ) -> None:
+        result = await self._create_user(monkeypatch, database_url, weak)
+        assert result.exit_code == 1, result.output
+        assert "password: is too easy to guess (strength " in result.stderr
+        assert weak not in result.output
+        assert await count_users(session, "zhangsan") == 0
+
+    async def test_a_strong_password_creates_the_admin(
+        self,
+        factory: Factory,
+        session: AsyncSession,
+        monkeypatch: pytest.MonkeyPatch,
+        database_url: str,
+    ) -> None:
+        result = await self._create_user(monkeypatch, database_url, STRONG)
+        assert result.exit_code == 0, result.output
+        assert await count_users(session, "zhangsan") == 1
+        await factory.login("zhangsan", STRONG)
