@@ -1,0 +1,106 @@
+"""Placements: an employment created by a hire or recorded by a caseworker moves the worker's
+status, schedules the follow-up checks and is audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import get_settings
+from app.core.db import commit
+from app.models import Employer, Employment, EmploymentKind, FollowUp, Worker
+from app.models.base import utcnow
+from app.schemas.employments import EmploymentRead
+from app.scope import Actor
+from app.services import audit, regions, workers
+from app.services.employments.core import _STATUS_FOR_KIND, _bad, add_months, read, snapshot, today
+
+
+async def place(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    worker: Worker,
+    kind: EmploymentKind,
+    start_date: date,
+    confirmed: bool,
+    **fields: Any,
+) -> Employment:
+    """Create the employment, move the worker's status, schedule the follow-ups, audit it
+    (in the caller's transaction, not committed)."""
+    assert worker.id is not None
+    employment = Employment(
+        worker_id=worker.id, region_code=worker.region_code, kind=kind.value,
+        start_date=start_date, recorded_by=actor.id, confirmed_by_employer=confirmed,
+        confirmed_at=utcnow() if confirmed else None, **fields,
+    )  # fmt: skip
+    session.add(employment)
+    await session.flush()
+    assert employment.id is not None
+    before = workers.snapshot(worker)
+    worker.employment_status = _STATUS_FOR_KIND[kind].value
+    for months in get_settings().follow_up_months:
+        session.add(
+            FollowUp(
+                employment_id=employment.id,
+                worker_id=worker.id,
+                region_code=worker.region_code,
+                months=months,
+                due_date=add_months(start_date, months),
+            )
+        )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="employment.create",
+        resource_type="employment",
+        resource_id=employment.id,
+        region_code=employment.region_code,
+        after=snapshot(employment),
+        stamp=employment,
+    )
+    if before["employment_status"] != worker.employment_status:
+        await audit.record(
+            session,
+            actor=actor,
+            action="worker.status_changed_by_employment",
+            resource_type="worker",
+            resource_id=worker.id,
+            region_code=worker.region_code,
+            before={"employment_status": before["employment_status"]},
+            after={"employment_status": worker.employment_status},
+            stamp=worker,
+            note={"employment_id": employment.id},
+        )
+    return employment
+
+
+async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> EmploymentRead:
+    """A job a caseworker records that came without a referral (self-employment, migrant
+    work, assistance posts …)."""
+    worker = await workers.get(session, actor=actor, worker_id=data["worker_id"], for_update=True)
+    if data["start_date"] > today():
+        raise _bad("start_date", "a job cannot start in the future")
+    if (
+        data.get("employer_id") is not None
+        and await session.get(Employer, data["employer_id"]) is None
+    ):
+        raise _bad("employer_id", "unknown employer")
+    if data.get("work_region_code"):
+        await regions.require(session, code=data["work_region_code"], field="work_region_code")
+    fields = {k: v for k, v in data.items() if k not in ("worker_id", "kind", "start_date")}
+    employment = await place(
+        session,
+        actor=actor,
+        worker=worker,
+        kind=data["kind"],
+        start_date=data["start_date"],
+        confirmed=False,
+        **fields,
+    )
+    created = read(employment)
+    await commit(session, result=created)
+    return created
