@@ -14,6 +14,7 @@ from app.deps import (
     DistrictAdminUser,
     OversightUser,
     SessionDep,
+    audited_read,
 )
 from app.errors import (
     Conflict,
@@ -131,6 +132,7 @@ async def list_public_notice(
     },
     response_class=StreamingResponse,
 )
+@audited_read
 async def export_claims(
     request: Request,
     session: SessionDep,
@@ -139,13 +141,16 @@ async def export_claims(
     format: Literal["csv", "xlsx"] = "csv",
 ) -> StreamingResponse:
     """Every claim of your scope passing the filters, as CSV (UTF-8 with BOM for Chinese
-    Excel) or XLSX, streamed with constant memory; personal data masked (auditors, admins)."""
-    await claims_export.check_filters(session, actor=actor, filters=filters)
-    stream = claims_export.csv_stream if format == "csv" else claims_export.xlsx_stream
+    Excel) or XLSX, streamed with constant memory; personal data masked, text that a
+    spreadsheet would run as a formula prefixed with `'`; the export is audited (auditors,
+    admins)."""
+    download = await claims_export.export(
+        session, db=request.app.state.db, actor=actor, filters=filters, format=format
+    )
     return StreamingResponse(
-        stream(request.app.state.db, actor, filters),
-        media_type=claims_export.CONTENT_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="claims.{format}"'},
+        download.chunks,
+        media_type=download.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
     )
 
 

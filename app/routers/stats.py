@@ -3,10 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-import anyio.to_thread
 from fastapi import APIRouter, Query, Response, status
 
-from app.deps import AdminUser, ReaderUser, SessionDep
+from app.deps import AdminUser, ReaderUser, SessionDep, audited_read
 from app.errors import (
     Conflict,
     Forbidden,
@@ -81,18 +80,19 @@ async def get_breakdown(
         **responses(*_READ, Unprocessable),
     },
 )
+@audited_read
 async def get_overview_report(
     session: SessionDep, actor: ReaderUser, region: RegionParam = None, year: Year = None
 ) -> Response:
     """The overview as a spreadsheet report, with a chart of the monthly assisted and trained
-    counts."""
-    year = year or _this_year()
-    overview = await stats.overview(session, actor=actor, region=region, year=year)
-    monthly = await stats.breakdown(session, actor=actor, region=region, year=year, by="month")
-    content = await anyio.to_thread.run_sync(stats_report.workbook, overview, monthly)
-    name = f"jobpath-{overview.region_code}-{year}.xlsx"
+    counts (the download is audited)."""
+    report = await stats_report.report(
+        session, actor=actor, region=region, year=year or _this_year()
+    )
     return Response(
-        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        report.content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
     )
 
 
