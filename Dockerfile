@@ -28,5 +28,8 @@ USER jobpath
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
-# Migrations first, then uvicorn with several workers (no demo data in the image's default).
-CMD ["sh", "-c", "jobpath migrate && exec uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-4} --proxy-headers --forwarded-allow-ips='*' --no-access-log"]
+# `jobpath serve` migrates, then starts uvicorn with several workers and the server settings
+# kept in one place (app/cli.py: no X-Forwarded-For trusted by uvicorn itself, keep-alive and
+# header-size limits, a concurrency cap); no demo data. Behind a reverse proxy, name it in
+# JOBPATH_TRUSTED_PROXIES so that its X-Forwarded-For is believed, and only its.
+CMD ["sh", "-c", "exec jobpath serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-4} --no-demo"]

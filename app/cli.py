@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -81,12 +81,37 @@ def seed_demo() -> None:
     asyncio.run(_seed_demo())
 
 
+def server_options(*, host: str, port: int, workers: int, limit_concurrency: int) -> dict[str, Any]:
+    """uvicorn's settings for ``serve`` (the Docker image starts the server through it)."""
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "access_log": False,  # the app logs each request itself, with its request id
+        "log_config": None,
+        # Who the client is, is the app's decision (JOBPATH_TRUSTED_PROXIES). uvicorn's own
+        # proxy handling would first believe X-Forwarded-For from 127.0.0.1, or from every
+        # address listed in the FORWARDED_ALLOW_IPS environment variable.
+        "proxy_headers": False,
+        "server_header": False,
+        # An idle kept-alive connection is closed soon; a request line and headers larger
+        # than this are refused before the app sees them; past this many connections and
+        # requests at once a worker answers 503 instead of queueing without bound.
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 16 * 1024,
+        "limit_concurrency": limit_concurrency,
+    }
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     demo: Annotated[bool, typer.Option(help="Seed demo data into an empty database.")] = True,
+    limit_concurrency: Annotated[
+        int, typer.Option(min=1, help="Connections and requests at once per worker.")
+    ] = 512,
 ) -> None:
     """Migrate, seed the demo data on an empty database, and start the server."""
     import uvicorn
@@ -95,16 +120,10 @@ def serve(
     if demo:
         asyncio.run(_seed_demo())
     typer.echo(f"JobPath on http://{host}:{port}/docs")
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        proxy_headers=True,
-        log_config=None,
+    options = server_options(
+        host=host, port=port, workers=workers, limit_concurrency=limit_concurrency
     )
+    uvicorn.run("app.main:create_app", factory=True, **options)
 
 
 @cli.command("create-user")

@@ -21,6 +21,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core import headers as security_headers
+
 logger = logging.getLogger("jobpath.errors")
 PROBLEM_JSON = "application/problem+json"
 
@@ -325,9 +327,11 @@ def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     response = _internal_error(request, exc)
-    # This handler runs outside the request-id middleware, which cannot add the header then.
+    # This handler runs outside the request-id and security-header middleware, which cannot
+    # add their headers then.
     if request_id := correlation_id.get():
         response.headers["X-Request-ID"] = request_id
+    response.headers.update(security_headers.for_path(request.url.path))
     return response
 
 

@@ -9,8 +9,10 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import errors
+from app.core import headers, http_limits
 from app.core import logging as app_logging
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -70,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         swagger_ui_parameters={"persistAuthorization": True},
+        # Off in production unless asked for: the document maps every route for an attacker.
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.db = db
     app.state.db_retry_after_seconds = settings.db_retry_after_seconds
@@ -81,12 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(IdempotentReplay, _replay)
 
-    app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name="X-Request-ID",
-        validator=valid_request_id,
-    )
     app.include_router(health.router)
     for module in (
         auth, users, regions, households, workers, visits, employers, vacancies, referrals,
@@ -94,4 +94,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         alerts, stats, audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
+    _add_middleware(app, settings)
     return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Each one added wraps the ones before it: the request id is outermost, the body limits
+    innermost."""
+    http_limits.install(app, settings)
+    docs = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(headers.SecurityHeadersMiddleware, docs_paths=docs)
+    app.add_middleware(AccessLogMiddleware)
+    # The client address is the connection's unless it comes from a proxy named in the
+    # settings: X-Forwarded-For from anyone else is ignored, however the server is started.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name="X-Request-ID",
+        validator=valid_request_id,
+    )

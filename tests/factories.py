@@ -527,3 +527,11 @@ async def approve_stages(admins: list[AsyncClient], claim_id: int) -> dict[str, 
 def pick(data: dict[str, Any], *keys: str) -> tuple[Any, ...]:
     """The values of ``keys`` in ``data``, to check several fields in one assert."""
     return tuple(data[key] for key in keys)
+
+
+async def draft_claim_attachments(factory: Factory) -> tuple[AsyncClient, str]:
+    """An employer's client and the attachments URL of its draft on-the-job-training claim."""
+    await new_policy(await factory.as_role("admin"), "on_job_training")
+    job = await hired(factory)
+    claim = await file_claim(job.boss, claim_body(job))
+    return job.boss, f"/api/v1/claims/{claim['id']}/attachments"

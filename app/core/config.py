@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -78,6 +79,19 @@ class Settings(BaseSettings):
     import_max_rows: int = Field(default=100_000, ge=1)
     demo_password: SecretStr | None = None
 
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed, comma-separated; none by default.",
+    )
+    docs_enabled: bool | None = Field(
+        default=None,
+        description="Serve /docs, /redoc and /openapi.json (default: on outside production).",
+    )
+    json_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    body_idle_timeout_seconds: float = Field(default=20.0, gt=0)
+    body_timeout_seconds: float = Field(default=300.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -93,6 +107,27 @@ class Settings(BaseSettings):
                     raise ValueError(f"JWT key {kid!r} is shorter than 32 characters")
         if self.jwt_active_kid and self.jwt_keys and self.jwt_active_kid not in self.jwt_keys:
             raise ValueError("JOBPATH_JWT_ACTIVE_KID names no key in JOBPATH_JWT_KEYS")
+        return self
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        # A typo must not silently trust nobody, or everybody: each entry has to parse.
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        networks = []
+        for item in (str(i).strip() for i in items):
+            if item == "*":
+                raise ValueError("name the proxies' addresses; '*' would trust every client")
+            if item:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+        return networks
+
+    @model_validator(mode="after")
+    def _docs_default(self) -> Settings:
+        if self.docs_enabled is None:
+            self.docs_enabled = self.environment != "production"
         return self
 
     @property
