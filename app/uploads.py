@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from fastapi import UploadFile
 
-from app.errors import PayloadTooLarge
+from app.errors import FieldError, PayloadTooLarge, Unprocessable
 
 _CHUNK = 1024 * 1024
+_MAX_NAME = 200
+# Invisible or reordering characters (controls, format characters such as the right-to-left
+# override U+202E that makes "gpj.exe" read as "exe.jpg", private and unassigned code points)
+# and line or paragraph separators: dropped.
+_DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Slashes of every script: only the name after the last one is kept.
+_SEPARATORS = re.compile(r"[/\\\uff0f\uff3c\u2215\u2044\u29f8\u29f9]")
+_RESERVED = re.compile(r'[<>:"|?*]')  # not allowed in names on Windows
+
+
+class UnusableFilename(Unprocessable):
+    code = "filename_unusable"
+    title = "The file's name is unusable"
 
 
 async def read_limited(upload: UploadFile, *, max_bytes: int) -> bytes:
@@ -21,3 +37,25 @@ async def read_limited(upload: UploadFile, *, max_bytes: int) -> bytes:
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def safe_filename(name: str) -> str:
+    """The name an uploaded file is kept and offered for download under: no invisible or
+    reordering characters, no directories, no leading dot (hidden, or ``..``), at most 200
+    characters with its extension kept. 422 when nothing is left; every upload that keeps a
+    name goes through here."""
+    visible = "".join(
+        c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c) not in _DROPPED
+    )
+    base = _RESERVED.sub("_", _SEPARATORS.split(visible)[-1])
+    base = " ".join(base.split()).lstrip(". ").rstrip(". ")
+    if not base:
+        raise UnusableFilename(
+            "The file's name has no usable characters; rename the file and send it again.",
+            errors=[FieldError(field="body.file", message="unusable name", type="filename")],
+        )
+    if len(base) > _MAX_NAME:
+        _stem, dot, ext = base.rpartition(".")
+        keep = dot + ext if dot and len(ext) <= 16 else ""
+        base = base[: _MAX_NAME - len(keep)] + keep
+    return base

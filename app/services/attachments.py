@@ -19,6 +19,7 @@ from app.errors import Conflict, NotFound, UnsupportedMediaType
 from app.models import ClaimAttachment, ClaimStatus
 from app.scope import Actor
 from app.services import audit, claims
+from app.uploads import safe_filename
 
 # Magic numbers of what evidence may be: photos of contracts and certificates, scans.
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
@@ -75,6 +76,7 @@ async def add(
     declared_type: str | None,
     content: bytes,
 ) -> ClaimAttachment:
+    name = safe_filename(filename)
     claim = await claims.load(session, actor, claim_id, for_update=True)
     claims.ensure_filer_side(actor, claim)
     if claim.status not in (ClaimStatus.draft.value, ClaimStatus.submitted.value):
@@ -88,7 +90,7 @@ async def add(
     await anyio.to_thread.run_sync(_store, content, digest)
     assert claim.id is not None
     attachment = ClaimAttachment(
-        claim_id=claim.id, filename=Path(filename or "evidence").name[:200],
+        claim_id=claim.id, filename=name,
         content_type=mime, size=len(content), sha256=digest, uploaded_by=actor.id,
     )  # fmt: skip
     session.add(attachment)

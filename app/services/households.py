@@ -131,7 +131,9 @@ async def get_all(
     if filters.poverty_status:
         stmt = stmt.where(col(Household.poverty_status) == filters.poverty_status.value)
     if filters.number:
-        stmt = stmt.where(col(Household.household_number).startswith(filters.number))
+        stmt = stmt.where(
+            col(Household.household_number).startswith(filters.number, autoescape=True)
+        )
     if since is not None:
         return await paginate_changes(
             session,

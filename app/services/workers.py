@@ -149,7 +149,8 @@ def _filtered(stmt: Select[Any], filters: WorkerFilters, *, postgres: bool) -> S
     if filters.id_suffix:
         digits = filters.id_suffix.upper()
         stmt = stmt.where(
-            col(Worker.id_suffix) == digits[-4:], col(Worker.id_number).endswith(digits)
+            col(Worker.id_suffix) == digits[-4:],
+            col(Worker.id_number).endswith(digits, autoescape=True),
         )
     return stmt
 

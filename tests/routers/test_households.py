@@ -247,6 +247,15 @@ class TestListHouseholds:
         r = await cw.get(HOUSEHOLDS, params={"poverty_status": "poor"})
         assert error_fields(problem(r, 422, "validation_failed")) == {"query.poverty_status"}
 
+    @pytest.mark.parametrize("pattern", ["%", "_", "QJ-000_", "QJ%", "%0001"])
+    async def test_a_number_is_a_literal_prefix_never_a_pattern(
+        self, factory: Factory, pattern: str
+    ) -> None:
+        cw = await factory.as_role("caseworker")
+        await new_household(cw, household_number="QJ-0001")
+        await new_household(cw, household_number="QJ-0002")
+        assert await listed_ids(cw, number=pattern) == [], pattern
+
     async def test_pages_of_two_walk_every_household_once(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
         made = [(await new_household(cw))["id"] for _ in range(5)]
