@@ -76,7 +76,16 @@ class Settings(BaseSettings):
     unpaid_alert_days: int = Field(default=30, ge=1)
     shared_contact_alert_workers: int = Field(default=3, ge=2)
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
-    import_max_rows: int = Field(default=100_000, ge=1)
+    import_max_rows: int = Field(
+        default=100_000, ge=1, description="Rows under the header, blank rows included."
+    )
+    import_max_columns: int = Field(default=64, ge=16, le=16_384)
+    import_max_cell_chars: int = Field(default=32_767, ge=256)  # Excel's own cell limit
+    import_max_unzipped_bytes: int = Field(
+        default=128 * 1024 * 1024, ge=1024 * 1024, description="An XLSX's members, unzipped."
+    )
+    import_max_zip_ratio: int = Field(default=100, ge=10)
+    import_max_zip_members: int = Field(default=1_000, ge=16)
     demo_password: SecretStr | None = None
 
     trusted_proxies: Annotated[list[str], NoDecode] = Field(

@@ -11,9 +11,11 @@ again changes nothing (every row reports ``unchanged``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from anyio import CapacityLimiter, to_thread
 from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +28,7 @@ from app.models import Household, PovertyCause, PovertyStatus, Region, Worker
 from app.schemas.households import HOUSEHOLD_NUMBER
 from app.schemas.workers import WorkerCreate
 from app.scope import Actor, path_in_scope
-from app.services import audit, households, registry, workers
+from app.services import audit, households, registry, spreadsheets, workers
 
 BATCH = 200
 Outcome = Literal["created", "updated", "unchanged", "failed"]
@@ -41,18 +43,18 @@ class ImportRow(WorkerCreate):
     poverty_causes: list[PovertyCause] = Field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RowError:
     field: str
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     row: int
     outcome: Outcome
     worker_id: int | None = None
-    errors: list[RowError] = field(default_factory=list)
+    errors: Sequence[RowError] = ()  # one empty tuple shared by every row that went in
 
 
 @dataclass
@@ -130,13 +132,32 @@ async def _upsert(session: AsyncSession, actor: Actor, row: ImportRow) -> tuple[
     return ("updated" if changed else "unchanged"), existing_id
 
 
+Checked = tuple[int, ImportRow | RowResult]  # a row's line and what its validation made
+
+# Reading is CPU work that holds the GIL: a worker thread keeps the event loop answering
+# (the interpreter hands the loop the GIL every switch interval, 5 ms) at no cost of
+# pickling 100,000 rows back from a process; the limits bound how long a thread can run.
+# Two at a time bound the memory that reads of the largest legal files hold together.
+_READERS = CapacityLimiter(2)
+
+
 async def run(
-    session: AsyncSession, *, actor: Actor, content: bytes, dry_run: bool, max_rows: int
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    content: bytes,
+    dry_run: bool,
+    limits: spreadsheets.Limits,
 ) -> ImportReport:
-    raw_rows = registry.read_rows(content, max_rows=max_rows)
+    # A long read must not hold a pooled connection idle in the sign-in's transaction
+    # (PostgreSQL ends those after db_idle_in_transaction_timeout_ms).
+    await session.rollback()
+    checked = await _read(content, limits)
     report = ImportReport(dry_run=dry_run)
-    for start in range(0, len(raw_rows), BATCH):
-        for result in await _batch(session, actor, raw_rows[start : start + BATCH]):
+    while checked:
+        batch = checked[:BATCH]
+        del checked[:BATCH]  # let each batch's rows go once written: fewer objects held
+        for result in await _batch(session, actor, batch):
             report.add(result)
         if dry_run:
             await session.rollback()
@@ -145,28 +166,37 @@ async def run(
     return report
 
 
-async def _batch(
-    session: AsyncSession, actor: Actor, raw_rows: list[registry.RawRow]
-) -> list[RowResult]:
+async def _read(content: bytes, limits: spreadsheets.Limits) -> list[Checked]:
+    """The file's rows, each validated, read and checked in a worker thread: the event
+    loop never runs the parser or the per-row validation of up to ``max_rows`` rows."""
+    return await to_thread.run_sync(_read_and_validate, content, limits, limiter=_READERS)
+
+
+def _read_and_validate(content: bytes, limits: spreadsheets.Limits) -> list[Checked]:
+    # Only the line number and the validated row are kept: a read of 100,000 rows holds
+    # fewer objects, and the collector's full passes over them stall the loop less.
+    return [(raw.number, _validate(raw)) for raw in registry.read_rows(content, limits=limits)]
+
+
+async def _batch(session: AsyncSession, actor: Actor, checked: list[Checked]) -> list[RowResult]:
     results: dict[int, RowResult] = {}
-    valid: list[tuple[registry.RawRow, ImportRow]] = []
-    for raw in raw_rows:
-        parsed = _validate(raw)
+    valid: list[tuple[int, ImportRow]] = []
+    for number, parsed in checked:
         if isinstance(parsed, RowResult):
-            results[raw.number] = parsed
+            results[number] = parsed
         else:
-            valid.append((raw, parsed))
-    known = await _Known.load(session, actor, [row for _raw, row in valid])
-    plain = [(raw, row) for raw, row in valid if known.plain(row)]
+            valid.append((number, parsed))
+    known = await _Known.load(session, actor, [row for _number, row in valid])
+    plain = [(number, row) for number, row in valid if known.plain(row)]
     try:
         async with session.begin_nested():
             results.update(await _register(session, actor, known, plain))
     except IntegrityError:  # registered by someone else meanwhile: each row on its own below
         pass
-    for raw, _row in valid:
-        if raw.number not in results:
-            results[raw.number] = await _one(session, actor, raw)
-    return [results[raw.number] for raw in raw_rows]
+    for number, row in valid:
+        if number not in results:
+            results[number] = await _one(session, actor, number, row)
+    return [results[number] for number, _parsed in checked]
 
 
 @dataclass
@@ -242,33 +272,33 @@ async def _register(
     session: AsyncSession,
     actor: Actor,
     known: _Known,
-    rows: list[tuple[registry.RawRow, ImportRow]],
+    rows: list[tuple[int, ImportRow]],
 ) -> dict[int, RowResult]:
     """Write the batch's plain rows together; their results by row number."""
     unchanged = {
-        raw.number: RowResult(raw.number, "unchanged", known.workers[row.id_number].id)
-        for raw, row in rows
+        number: RowResult(number, "unchanged", known.workers[row.id_number].id)
+        for number, row in rows
         if row.id_number in known.workers
     }
-    new_rows = [(raw, row) for raw, row in rows if raw.number not in unchanged]
+    new_rows = [(number, row) for number, row in rows if number not in unchanged]
     new_homes: dict[str, Household] = {}
-    for _raw, row in new_rows:
+    for _number, row in new_rows:
         number = row.household_number
         if number not in known.households and number not in new_homes:
             new_homes[number] = _new_household(row)
     session.add_all(new_homes.values())
     await session.flush()
     homes = known.households | new_homes
-    people = [(raw, _new_worker(row, homes[row.household_number])) for raw, row in new_rows]
-    session.add_all(worker for _raw, worker in people)
+    people = [(n, _new_worker(row, homes[row.household_number])) for n, row in new_rows]
+    session.add_all(worker for _n, worker in people)
     await session.flush()
     await audit.record_many(
         session,
         actor=actor,
         changes=[households.created(home) for home in new_homes.values()]
-        + [workers.created(worker) for _raw, worker in people],
+        + [workers.created(worker) for _n, worker in people],
     )
-    created = {raw.number: RowResult(raw.number, "created", worker.id) for raw, worker in people}
+    created = {n: RowResult(n, "created", worker.id) for n, worker in people}
     return unchanged | created
 
 
@@ -288,25 +318,22 @@ def _new_worker(row: ImportRow, home: Household) -> Worker:
     return Worker.model_validate(workers.with_identity(data))
 
 
-async def _one(session: AsyncSession, actor: Actor, raw: registry.RawRow) -> RowResult:
-    parsed = _validate(raw)
-    if isinstance(parsed, RowResult):
-        return parsed
+async def _one(session: AsyncSession, actor: Actor, number: int, parsed: ImportRow) -> RowResult:
     try:
         async with session.begin_nested():
             outcome, worker_id = await _upsert(session, actor, parsed)
     except workers.DuplicateIdNumber as exc:
-        return RowResult(raw.number, "failed", errors=[RowError(_column("id_number"), exc.detail)])
+        return RowResult(number, "failed", errors=[RowError(_column("id_number"), exc.detail)])
     except AppError as exc:
         errors = [
             RowError(field=_column(e.field.removeprefix("body.")), message=e.message)
             for e in exc.errors or []
         ]
-        return RowResult(raw.number, "failed", errors=errors or [RowError("row", exc.detail)])
+        return RowResult(number, "failed", errors=errors or [RowError("row", exc.detail)])
     except IntegrityError:
         return RowResult(
-            raw.number,
+            number,
             "failed",
             errors=[RowError("row", "conflicts with a record written at the same moment")],
         )
-    return RowResult(raw.number, outcome, worker_id=worker_id)
+    return RowResult(number, outcome, worker_id=worker_id)

@@ -8,14 +8,10 @@ The layout is documented in ``docs/import-format.md``.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from app.errors import FieldError, Unprocessable, UnsupportedMediaType
+from app.errors import FieldError, Unprocessable
+from app.services import spreadsheets
 
 # field → header aliases, in the column order of the registry's export.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -96,70 +92,11 @@ def _translate(field: str, raw: str) -> str | list[str]:
     return table.get(raw, raw)
 
 
-# Files uploaded by mistake that GB18030 would happily decode as text: PDFs, images, old
-# binary .xls, archives.
-_OTHER_FORMATS = (
-    b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"\x1f\x8b",
-    b"Rar!", b"7z\xbc\xaf",
-)  # fmt: skip
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _decode(content: bytes) -> str:
-    if content.startswith(_OTHER_FORMATS) or b"\x00" in content:
-        raise NotASpreadsheet()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _CONTROL.search(text):
-            break  # binary that happens to decode: no spreadsheet holds control characters
-        return text
-    raise NotASpreadsheet()
-
-
-class NotASpreadsheet(UnsupportedMediaType):
-    code = "not_a_spreadsheet"
-    title = "The file is not a CSV or XLSX spreadsheet"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Upload the registry as CSV (UTF-8 or GB18030) or XLSX; this file is neither."
-        )
-
-
-def _cells(content: bytes) -> Iterator[list[object]]:
-    if content.startswith(b"PK\x03\x04"):
-        yield from _xlsx_cells(content)
-        return
-    text = _decode(content)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
-
-
-def _xlsx_cells(content: bytes) -> Iterator[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise NotASpreadsheet() from exc
-    try:
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        book.close()
-
-
-def read_rows(content: bytes, *, max_rows: int) -> list[RawRow]:
-    """The file's data rows keyed by field name; 415 for a non-spreadsheet, 422 for a header
-    without the required columns or too many rows."""
-    cells = _cells(content)
+def read_rows(content: bytes, *, limits: spreadsheets.Limits) -> list[RawRow]:
+    """The file's data rows keyed by field name; 415 for a non-spreadsheet, 413/422 for one
+    past the limits (see :mod:`app.services.spreadsheets`), 422 for a header without the
+    required columns. Blocks: call it off the event loop."""
+    cells = spreadsheets.rows(content, limits=limits)
     header = next(cells, None)
     if header is None:
         raise Unprocessable("The file is empty.")
@@ -180,11 +117,8 @@ def read_rows(content: bytes, *, max_rows: int) -> list[RawRow]:
             for field, cell in zip(fields, cells_of_row, strict=False)
             if field is not None and _text(cell)
         }
-        if not values:
-            continue
-        if len(rows) >= max_rows:
-            raise Unprocessable(f"The file has more than {max_rows} rows; split it.")
-        rows.append(RawRow(number=number, values=values))
+        if values:
+            rows.append(RawRow(number=number, values=values))
     return rows
 
 

@@ -383,7 +383,7 @@ class TestRefusedFiles:
         problem(
             await upload(cw, csv_file([person(80), person(81), person(82)])),
             422,
-            "validation_failed",
+            "too_many_rows",
         )
         assert await count_rows(session, Worker) == 0
 
