@@ -22,6 +22,7 @@ from app.core import cells, copy
 from app.core.cells import neutral, neutral_text
 from app.core.db import Database
 from app.core.sql import masked
+from app.masking import mask_id_number
 from app.models import Claim
 from tests.factories import (
     QIJI,
@@ -79,6 +80,13 @@ RULE = [
     ("1-2", "1-2"),
     ("#N/A", "#N/A"),
     ('"=1"', '"=1"'),
+    ("\x85=1", "'\x85=1"),
+    ("\x84=1", "\x84=1"),
+    ("\ufeff", "\ufeff"),
+    ("  ", "  "),
+    ("\ufeff\uff0b1", "'\ufeff\uff0b1"),
+    ("\u3001=", "\u3001="),
+    ("9=1", "9=1"),
 ]
 
 
@@ -92,10 +100,27 @@ def test_every_whitespace_character_counts_as_leading_blank() -> None:
     assert all(c in cells.BLANKS for c in map(chr, range(0x110000)) if c.isspace())
 
 
+def test_the_databases_shortcut_skips_no_character_of_the_rule() -> None:
+    ranges = cells.PLAIN_STARTS
+    assert not [
+        c for c in cells.TRIGGERS + cells.BLANKS if any(a <= ord(c) <= b for a, b in ranges)
+    ]
+
+
 @pytest.mark.parametrize("text", [t for t, _ in RULE] + [*NAMES, None])
 async def test_the_database_applies_the_same_rule(session: AsyncSession, text: str | None) -> None:
     found = await session.scalar(select(neutral_text(literal(text, String()))))
     assert found == (None if text is None else neutral(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["=12345678901", " =12345678901", "      =12345", "\t", "34040619850312001X", "＝1"]
+)
+async def test_the_database_neutralises_masked_text_as_python_does(
+    session: AsyncSession, text: str
+) -> None:
+    found = await session.scalar(select(neutral_text(masked(literal(text, String())))))
+    assert found == neutral(mask_id_number(text))
 
 
 async def test_an_export_with_a_raw_text_column_is_refused(db: Database) -> None:
@@ -107,7 +132,7 @@ async def test_an_export_with_a_raw_text_column_is_refused(db: Database) -> None
     with pytest.raises(TypeError, match="currency"):
         copy.csv_rows(db, select(literal("=1+1").label("currency")))
     copy.csv_rows(db, select(col(Claim.id), neutral_text(Claim.payment_reference), literal("CNY")))
-    copy.csv_rows(db, select(masked(neutral_text(Claim.bank_account))))
+    copy.csv_rows(db, select(neutral_text(masked(Claim.bank_account))))
 
 
 @pytest.mark.postgres_only

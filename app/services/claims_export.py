@@ -36,12 +36,12 @@ HEADER = (
 _COLUMNS = (
     col(Claim.id), neutral_text(col(Claim.policy_code)), neutral_text(col(Claim.status)),
     col(Claim.worker_id), neutral_text(col(Worker.full_name)),
-    masked(neutral_text(col(Worker.id_number))), neutral_text(col(Claim.region_code)),
+    neutral_text(masked(col(Worker.id_number))), neutral_text(col(Claim.region_code)),
     col(Claim.employer_id), date_text(col(Claim.period_start)),
     date_text(col(Claim.period_end)), col(Claim.units), col(Claim.unit_amount_fen),
     col(Claim.amount_fen), col(Claim.approved_amount_fen), col(Claim.paid_amount_fen),
     literal("CNY"), neutral_text(col(Claim.payment_reference)),
-    masked(neutral_text(col(Claim.bank_account))), utc_text(col(Claim.submitted_at)),
+    neutral_text(masked(col(Claim.bank_account))), utc_text(col(Claim.submitted_at)),
     utc_text(col(Claim.approved_at)), utc_text(col(Claim.paid_at)),
     case((col(Claim.flagged), "true"), else_="false"),
 )  # fmt: skip
