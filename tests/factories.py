@@ -146,6 +146,41 @@ class Factory:
         for c in self._clients:
             await c.aclose()
 
+    async def backdate(
+        self,
+        *,
+        days: int,
+        worker_id: int | None = None,
+        referral_id: int | None = None,
+        enrolment_id: int | None = None,
+    ) -> None:
+        """Age records by ``days``: their ``created_at`` moves back in the database, as if that
+        time had passed since they were made — the service bounds the dates users set by a
+        record's own history, so a test of older history needs a world that has it."""
+        from datetime import timedelta
+
+        from sqlalchemy import select, update
+
+        from app.models import Enrolment, Referral, Worker
+
+        aged: tuple[tuple[Any, int | None], ...] = (
+            (Worker, worker_id),
+            (Referral, referral_id),
+            (Enrolment, enrolment_id),
+        )
+        async with self.db.sessionmaker() as session:
+            for model, record_id in aged:
+                if record_id is None:
+                    continue
+                made = await session.scalar(select(model.created_at).where(model.id == record_id))
+                assert made is not None, f"no {model.__name__} {record_id}"
+                await session.execute(
+                    update(model)
+                    .where(model.id == record_id)
+                    .values(created_at=made - timedelta(days=days))
+                )
+            await session.commit()
+
 
 def resident_id(n: int, *, born: str = "19850312", male: bool = True, area: str = "340406") -> str:
     """A valid GB 11643 number: ``area`` + birth date + a sequence derived from ``n``."""
@@ -193,6 +228,16 @@ async def new_worker(
     return data
 
 
+async def registered_worker(
+    factory: Factory, c: AsyncClient, *, days_ago: int, **fields: Any
+) -> dict[str, Any]:
+    """A worker registered through the API ``days_ago`` days ago (aged by
+    :meth:`Factory.backdate`): history such as a job recorded since then can be entered."""
+    worker = await new_worker(c, **fields)
+    await factory.backdate(worker_id=worker["id"], days=days_ago)
+    return worker
+
+
 async def signed_in(factory: Factory, role: Role | str, **kw: Any) -> tuple[User, AsyncClient]:
     """A new user with ``role`` and a client signed in as them (for tests that need the id)."""
     user = await factory.user(role, **kw)
@@ -223,6 +268,13 @@ def on(days_ago: int = 0) -> str:
     from datetime import UTC, datetime, timedelta
 
     return (datetime.now(UTC).date() - timedelta(days=days_ago)).isoformat()
+
+
+def days_since(day: str) -> int:
+    """How many days ago the ISO date ``day`` was (the inverse of :func:`on`)."""
+    from datetime import UTC, date, datetime
+
+    return (datetime.now(UTC).date() - date.fromisoformat(day)).days
 
 
 async def employer_user(factory: Factory, **employer: Any) -> tuple[Employer, AsyncClient]:
@@ -479,6 +531,7 @@ async def hired(
     posted = await new_vacancy(boss)
     person = await new_worker(cw, **(worker or {}))
     referral = await refer(cw, person["id"], posted["id"])
+    await factory.backdate(worker_id=person["id"], referral_id=referral["id"], days=days_ago)
     r = await hire(boss, referral["id"], start_date=on(days_ago))
     assert r.status_code == 200, r.text
     job = await boss.get(f"/api/v1/employments/{r.json()['employment_id']}")

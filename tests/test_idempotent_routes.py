@@ -63,6 +63,7 @@ async def _employer(f: Factory) -> Case:
 async def _employment(f: Factory) -> Case:
     cw = await f.as_role("caseworker")
     worker = await new_worker(cw)
+    await f.backdate(worker_id=worker["id"], days=3)  # registered before the job began
     body = {"worker_id": worker["id"], "kind": "self_employed", "start_date": on(3)}
     return cw, "/api/v1/employments", body
 

@@ -89,6 +89,7 @@ async def build_district(factory: Factory) -> District:
         assert r.status_code == 201, r.text
     for person in hired_workers:
         referral = await refer(cw, person["id"], vacancy["id"])
+        await factory.backdate(worker_id=person["id"], referral_id=referral["id"], days=250)
         r = await hire(boss, referral["id"], start_date=on(250))
         assert r.status_code == 200, r.text
         claim = {"policy_code": "on_job_training", "worker_id": person["id"],

@@ -17,10 +17,13 @@ class ClaimCreate(RequestModel):
     employment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     enrolment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     period_start: IsoDate | None = Field(
-        default=None, description="First month claimed (per-month policies)."
+        default=None,
+        description="First month claimed (per-month policies): not before the month the "
+        "employment started.",
     )
     period_end: IsoDate | None = Field(
-        default=None, description="Last month claimed (per-month policies)."
+        default=None,
+        description="Last month claimed (per-month policies): a month that has ended.",
     )
     bank_account: str | None = Field(
         default=None, pattern=r"^\d{12,30}$", description="Payee account (worker subsidies)."

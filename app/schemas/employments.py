@@ -25,7 +25,10 @@ class EmploymentCreate(RequestModel):
         default=None, ge=1, le=MAX_ID, description="Optional for self-employment and migrant work."
     )
     title: str | None = Field(default=None, max_length=100)
-    start_date: IsoDate
+    start_date: IsoDate = Field(
+        description="From the day the worker was registered to 30 days ahead; older history "
+        "comes in through the admin backfill."
+    )
     monthly_wage_fen: Fen | None = None
     work_region_code: RegionCode | None = None
     work_place: str | None = Field(default=None, max_length=200)
@@ -35,7 +38,9 @@ class EmploymentCreate(RequestModel):
 
 
 class EmploymentEnd(RequestModel):
-    end_date: IsoDate
+    end_date: IsoDate = Field(
+        description="From the start to today (the start itself for a job not yet begun)."
+    )
     end_reason: EndReason
 
 
@@ -70,7 +75,9 @@ class FollowUpRecord(RequestModel):
     still_employed: bool
     monthly_wage_fen: Fen | None = None
     end_reason: EndReason | None = Field(default=None, description="When the job was left.")
-    checked_on: IsoDate | None = Field(default=None, description="Defaults to today.")
+    checked_on: IsoDate | None = Field(
+        default=None, description="From the employment's start to today; defaults to today."
+    )
     notes: str | None = Field(default=None, max_length=2000)
 
 

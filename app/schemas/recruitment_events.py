@@ -14,7 +14,7 @@ RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 class EventCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     campaign: Campaign
-    date: IsoDate
+    date: IsoDate = Field(description="Past events may be recorded; planned ones a year ahead.")
     place: str = Field(min_length=1, max_length=200)
     region_code: RegionCode
     employer_ids: list[RecordId] = Field(default_factory=list, max_length=500)

@@ -20,7 +20,10 @@ class ReferralCreate(RequestModel):
 
 
 class Hire(RequestModel):
-    start_date: IsoDate
+    start_date: IsoDate = Field(
+        description="From the day the referral was made to 30 days ahead; older history comes "
+        "in through the admin backfill."
+    )
     monthly_wage_fen: Fen | None = None
     title: str | None = Field(default=None, max_length=100)
 

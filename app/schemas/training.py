@@ -78,12 +78,18 @@ class EnrolmentCreate(RequestModel):
 
 
 class AttendanceCreate(RequestModel):
-    day: IsoDate
+    day: IsoDate = Field(
+        description="Within the session's dates, not before the enrolment, not after today."
+    )
 
 
 class Completion(RequestModel):
     certificate_number: str = Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z-]+$")
-    completed_on: IsoDate | None = Field(default=None, description="Defaults to today.")
+    completed_on: IsoDate | None = Field(
+        default=None,
+        description="Within the session's dates, not before the enrolment, not after today; "
+        "defaults to today, or to the session's last day once it has ended.",
+    )
 
 
 class Dropout(RequestModel):

@@ -23,6 +23,7 @@ from app.models import (
     Worker,
 )
 from app.models.vocab import WorkLocation
+from app.services import date_bounds
 
 
 class AlreadyClaimed(Conflict):
@@ -115,14 +116,15 @@ def _monthly(policy: SubsidyPolicy, ev: Evidence, today: date, reasons: list[str
         return Assessment(today, today, 1, policy.amount_fen, [], reasons)
     claimed = months(ev.period_start, ev.period_end)
     start, end = claimed[0], month_end(claimed[-1])
+    # The months cannot precede the evidence nor end in the future: refused as dates (422
+    # naming the field) before any other reason, as every route refuses a date out of history.
+    date_bounds.claim_months(start, end, evidence_start=job.start_date if job else None,
+                             evidence="the month the employment started")  # fmt: skip
     if job is not None:
         if confirmed and not job.confirmed_by_employer:
             reasons.append("the employer has not confirmed the employment")
-        if claimed[0] < job.start_date.replace(day=1):
-            reasons.append(f"the employment started on {job.start_date}, after the first month")
-        worked_until = min(job.end_date or today, today)
-        if end > worked_until:
-            reasons.append(f"the months claimed run past {worked_until}, the last day worked")
+        if job.end_date is not None and end > job.end_date:
+            reasons.append(f"the months claimed run past {job.end_date}, the last day worked")
     keys = [m.strftime("%Y-%m") for m in claimed]
     total = len(ev.taken | set(keys))
     if total > policy.max_units:
@@ -176,6 +178,8 @@ def _job_seeking_once(policy: SubsidyPolicy, ev: Evidence, today: date) -> Asses
     amount, start = policy.amount_fen, today
     if job is not None:
         start = job.start_date
+        if start > today:
+            reasons.append(f"the job starts on {start}; nothing is paid before it begins")
         if policy.conditions.get("requires_organised_export", True) and not job.organised_export:
             reasons.append("the job was not reached by organised labour export")
         distance = _distance(ev.worker.region_code, job.work_region_code)

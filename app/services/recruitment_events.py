@@ -28,7 +28,7 @@ from app.models.base import utcnow
 from app.pagination import Page, PageParams, paginate
 from app.schemas.recruitment_events import EventDetail, EventOutcomes, EventRead
 from app.scope import EVERYWHERE, Actor, path_in_scope, scope_filter
-from app.services import audit, regions, workers
+from app.services import audit, date_bounds, regions, workers
 
 
 class EventNotFound(NotFound):
@@ -109,6 +109,7 @@ async def _take_part(
 
 
 async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> EventDetail:
+    date_bounds.event_date(data["date"])
     region = await regions.require(session, code=data["region_code"])
     if not path_in_scope(actor, region.path):
         raise Unprocessable(
@@ -173,9 +174,10 @@ async def add_participants(
 async def attend(
     session: AsyncSession, *, actor: Actor, event_id: int, worker_id: int
 ) -> EventDetail:
-    """Record that a worker of your scope attended."""
+    """Record that a worker of your scope attended (once the event has been held)."""
     event = await get(session, actor=actor, event_id=event_id)
     worker = await workers.get(session, actor=actor, worker_id=worker_id)
+    date_bounds.event_held("path.event_id", event.date)
     await insert_ignore(
         session,
         EventAttendee,

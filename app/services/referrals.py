@@ -31,7 +31,7 @@ from app.models.base import utcnow
 from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
 from app.schemas.referrals import ReferralRead
 from app.scope import Actor, scope_filter
-from app.services import audit, employments, vacancies, workers
+from app.services import audit, date_bounds, employments, vacancies, workers
 
 _OPEN = (ReferralStatus.referred.value, ReferralStatus.interviewed.value)
 _WORKER_COLUMNS: tuple[Any, ...] = (
@@ -139,11 +139,14 @@ async def create(
     vacancy = await vacancies.get(session, actor=actor, vacancy_id=vacancy_id)
     if vacancy.status != VacancyStatus.open.value:
         raise vacancies.VacancyNotOpen(f"Vacancy {vacancy_id} is {vacancy.status}.")
-    if event_id is not None and await session.get(RecruitmentEvent, event_id) is None:
-        raise Unprocessable(
-            "Unknown recruitment event.",
-            errors=[FieldError(field="body.event_id", message="unknown event", type="ref")],
-        )
+    if event_id is not None:
+        event = await session.get(RecruitmentEvent, event_id)
+        if event is None:
+            raise Unprocessable(
+                "Unknown recruitment event.",
+                errors=[FieldError(field="body.event_id", message="unknown event", type="ref")],
+            )
+        date_bounds.event_held("body.event_id", event.date)
     assert worker.id is not None
     assert vacancy.id is not None
     referral = Referral(
@@ -254,11 +257,7 @@ async def hire(
     hires race for the last one), create the confirmed employment, move the worker to
     ``employed``, schedule the follow-ups, and audit it all."""
     referral = await _for_transition(session, actor, referral_id, employer_side=True)
-    if start_date > employments.today():
-        raise Unprocessable(
-            "A hire cannot start in the future.",
-            errors=[FieldError(field="body.start_date", message="in the future", type="date")],
-        )
+    date_bounds.hire_start(start_date, referred_at=referral.created_at)
     vacancy = await session.get(Vacancy, referral.vacancy_id, with_for_update=True)
     employer = await session.get(Employer, referral.employer_id)
     worker = await session.get(Worker, referral.worker_id, with_for_update=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,30 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import FieldError, Unprocessable
 from app.models import Household, Visit, Worker
-from app.models.base import utcnow
 from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
 from app.schemas.workers import VisitRead
 from app.scope import Actor, scope_filter
-from app.services import audit, households, workers
-
-# Phones' clocks drift; a visit may be stamped a little ahead of the server.
-CLOCK_SKEW = timedelta(minutes=10)
+from app.services import audit, date_bounds, households, workers
 
 
 def _read(row: Any) -> VisitRead:
     data = {k: getattr(row, k) for k in VisitRead.model_fields if hasattr(row, k)}
     data["deleted"] = row.deleted_at is not None
     return VisitRead.model_validate(data)
-
-
-def _check_time(fields: dict[str, Any]) -> None:
-    if fields["visited_at"] > utcnow() + CLOCK_SKEW:
-        raise Unprocessable(
-            "A visit cannot be recorded in the future.",
-            errors=[FieldError(field="body.visited_at", message="in the future", type="time")],
-        )
 
 
 def _new_visit(actor: Actor, fields: dict[str, Any], **subject: Any) -> Visit:
@@ -63,7 +49,7 @@ async def record_worker_visit(
 ) -> Visit:
     """Record a visit; status changes made at it update the worker in the same transaction,
     and both are audited."""
-    _check_time(fields)
+    date_bounds.visit_time(fields["visited_at"])
     worker = await workers.get(session, actor=actor, worker_id=worker_id, for_update=True)
     before = workers.snapshot(worker)
     applied = _apply(worker, fields.get("status_changes") or {})
@@ -98,7 +84,7 @@ async def record_worker_visit(
 async def record_household_visit(
     session: AsyncSession, *, actor: Actor, household_id: int, fields: dict[str, Any]
 ) -> Visit:
-    _check_time(fields)
+    date_bounds.visit_time(fields["visited_at"])
     household = await households.get(session, actor=actor, household_id=household_id)
     before = households.snapshot(household)
     applied = _apply(household, fields.get("status_changes") or {})

@@ -50,6 +50,7 @@ from tests.factories import (
     on,
     pick,
     problem,
+    registered_worker,
     resident_id,
     signed_in,
 )
@@ -138,10 +139,16 @@ async def paid(desk: Bureau, job: Hired, **fields: Any) -> dict[str, Any]:
 
 
 async def placed_away(
-    cw: AsyncClient, *, region: str = OUT_OF_PROVINCE, organised: bool = True, **worker: Any
+    factory: Factory,
+    cw: AsyncClient,
+    *,
+    region: str = OUT_OF_PROVINCE,
+    organised: bool = True,
+    **worker: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A worker of 许岗村 and the migrant job a caseworker recorded for them in ``region``."""
-    person = await new_worker(cw, **worker)
+    """A worker of 许岗村 registered 30 days ago and the migrant job a caseworker recorded for
+    them in ``region``, begun then."""
+    person = await registered_worker(factory, cw, days_ago=30, **worker)
     job = await new_employment(
         cw,
         person["id"],
@@ -163,9 +170,12 @@ def seeking(worker: dict[str, Any], job: dict[str, Any], **fields: Any) -> dict[
     }
 
 
-async def on_post(cw: AsyncClient, **worker: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A worker on an assistance post for the last 250 days, as their caseworker recorded."""
-    person = await new_worker(cw, **worker)
+async def on_post(
+    factory: Factory, cw: AsyncClient, **worker: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A worker registered 250 days ago and on an assistance post since, as their caseworker
+    recorded."""
+    person = await registered_worker(factory, cw, days_ago=250, **worker)
     post = await new_employment(cw, person["id"], kind="assistance_post", start_date=on(250))
     return person, post
 
@@ -241,7 +251,7 @@ class TestFileAClaim:
     ) -> None:
         employer, boss = await employer_user(factory)
         cw = await factory.as_role("caseworker")
-        person = await new_worker(cw)
+        person = await registered_worker(factory, cw, days_ago=250)
         # A caseworker records the job: it stays unconfirmed until the employer confirms it.
         job = await new_employment(
             cw, person["id"], kind="job", employer_id=employer.id, start_date=on(250)
@@ -314,11 +324,14 @@ class TestFileAClaim:
         ]
 
     async def test_months_before_the_job_began_get_422(
-        self, desk: Bureau, factory: Factory
+        self, desk: Bureau, factory: Factory, session: AsyncSession
     ) -> None:
         job = await hired(factory, days_ago=40)
-        found = reasons(await job.boss.post(CLAIMS, json=claim_body(job)))
-        assert found == [f"the employment started on {on(40)}, after the first month"]
+        r = await job.boss.post(CLAIMS, json=claim_body(job))
+        body = problem(r, 422, "date_before_history")
+        assert error_fields(body) == {"body.period_start"}
+        assert body["earliest"] == on(40)[:8] + "01"
+        assert await count_rows(session, Claim) == 0
 
     async def test_more_months_than_the_policy_allows_across_claims_get_422(
         self, desk: Bureau, factory: Factory
@@ -353,7 +366,7 @@ class TestFileAClaim:
         self, desk: Bureau, factory: Factory
     ) -> None:
         cw = await factory.as_role("caseworker")
-        person, post = await on_post(cw)
+        person, post = await on_post(factory, cw)
         claim = await file_claim(cw, post_claim(person, post, bank_account=ACCOUNT))
         assert (claim["units"], claim["amount_fen"], claim["payee"]) == (3, 180_000, "worker")
         assert claim["employer_id"] is None
@@ -364,7 +377,7 @@ class TestFileAClaim:
     ) -> None:
         await new_policy(desk.admin, "assistance_post", code="pingwei_posts", region_code=PINGWEI)
         cw = await factory.as_role("caseworker")
-        person, post = await on_post(cw)
+        person, post = await on_post(factory, cw)
         r = await cw.post(CLAIMS, json=post_claim(person, post, policy_code="pingwei_posts"))
         assert reasons(r) == ["the worker lives outside the policy's region"]
 
@@ -377,7 +390,7 @@ class TestFileAClaim:
             valid_to="2019-12-31",
         )
         cw = await factory.as_role("caseworker")
-        person, post = await on_post(cw)
+        person, post = await on_post(factory, cw)
         r = await cw.post(CLAIMS, json=post_claim(person, post, policy_code="posts_2019"))
         assert reasons(r) == [f"the policy is not in force on {month(3)}"]
 
@@ -406,7 +419,7 @@ class TestJobSeekingOnce:
         self, desk: Bureau, factory: Factory, region: str, amount: int
     ) -> None:
         cw = await factory.as_role("caseworker")
-        person, job = await placed_away(cw, region=region)
+        person, job = await placed_away(factory, cw, region=region)
         claim = await file_claim(cw, seeking(person, job))
         assert pick(claim, "units", "unit_amount_fen", "amount_fen") == (1, amount, amount)
         assert claim["period_start"] == claim["period_end"] == on(30)
@@ -415,7 +428,7 @@ class TestJobSeekingOnce:
         self, desk: Bureau, factory: Factory
     ) -> None:
         cw = await factory.as_role("caseworker")
-        person, job = await placed_away(cw, organised=False)
+        person, job = await placed_away(factory, cw, organised=False)
         assert reasons(await cw.post(CLAIMS, json=seeking(person, job))) == [
             "the job was not reached by organised labour export"
         ]
@@ -425,14 +438,14 @@ class TestJobSeekingOnce:
         self, desk: Bureau, factory: Factory, region: str
     ) -> None:
         cw = await factory.as_role("caseworker")
-        person, job = await placed_away(cw, region=region)
+        person, job = await placed_away(factory, cw, region=region)
         assert reasons(await cw.post(CLAIMS, json=seeking(person, job))) == [
             "the job is not outside the worker's home county"
         ]
 
     async def test_is_claimed_once_per_worker(self, desk: Bureau, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
-        person, job = await placed_away(cw)
+        person, job = await placed_away(factory, cw)
         await file_claim(cw, seeking(person, job))
         second = await new_employment(
             cw,
@@ -449,8 +462,8 @@ class TestJobSeekingOnce:
         self, desk: Bureau, factory: Factory
     ) -> None:
         cw = await factory.as_role("caseworker")
-        person, _ = await placed_away(cw)
-        _, other_job = await placed_away(cw)
+        person, _ = await placed_away(factory, cw)
+        _, other_job = await placed_away(factory, cw)
         r = await cw.post(CLAIMS, json=seeking(person, other_job))
         assert reasons(r) == ["the employment is not the worker's"]
 
@@ -588,7 +601,7 @@ class TestApprove:
     ) -> None:
         # Admins may file worker-paid claims; another admin must then review and pay them.
         cw = await factory.as_role("caseworker")
-        person, job = await placed_away(cw)
+        person, job = await placed_away(factory, cw)
         claim = await file_claim(desk.admin, seeking(person, job))
         await move_claim(desk.admin, claim["id"], "submit")
         problem(await act(desk.admin, claim["id"], "approve"), 403, "maker_checker")
@@ -601,7 +614,7 @@ class TestApprove:
     @pytest.mark.parametrize("role", ["caseworker", "employer", "auditor"])
     async def test_only_admins_review(self, desk: Bureau, factory: Factory, role: str) -> None:
         cw = await factory.as_role("caseworker")
-        person, post = await on_post(cw)
+        person, post = await on_post(factory, cw)
         claim = await file_claim(cw, post_claim(person, post))
         await move_claim(cw, claim["id"], "submit")
         for c in (cw, await factory.as_role(role)):
@@ -893,7 +906,7 @@ class TestAuditorsWriteNothing:
         r = await auditor.patch(url, json={"notes": "改"}, headers={"If-Match": tag})
         problem(r, 403, "forbidden")
         cw = await factory.as_role("caseworker")
-        person, post = await on_post(cw)
+        person, post = await on_post(factory, cw)
         problem(await auditor.post(CLAIMS, json=post_claim(person, post)), 403, "forbidden")
 
     @pytest.mark.parametrize("role", ["employer", "caseworker"])
@@ -959,7 +972,7 @@ async def spread(factory: Factory) -> Spread:
         },
     )
     cw = await factory.as_role("caseworker", region=PINGWEI)
-    person, post = await on_post(cw, region=PINGWEI_VILLAGE)
+    person, post = await on_post(factory, cw, region=PINGWEI_VILLAGE)
     post_claimed = await file_claim(cw, post_claim(person, post))
     return Spread(training, absorption, post_claimed, absorption["employer_id"])
 
@@ -1270,11 +1283,11 @@ class TestAlerts:
         cw = await factory.as_role("caseworker")
         made = []
         for _ in range(3):
-            person, post = await on_post(cw)
+            person, post = await on_post(factory, cw)
             made.append(
                 (await file_claim(cw, post_claim(person, post, bank_account=ACCOUNT)), person["id"])
             )
-        person, post = await on_post(cw)
+        person, post = await on_post(factory, cw)
         await file_claim(cw, post_claim(person, post, bank_account="6222020000000000001"))
         [alert] = await alerts(await factory.as_role("auditor"), "shared_bank_account")
         assert alert["claim_ids"] == [claim["id"] for claim, _ in made]
@@ -1287,10 +1300,10 @@ class TestAlerts:
         cw = await factory.as_role("caseworker")
         sharing = []
         for _ in range(3):
-            person, post = await on_post(cw, phone="13955550000")
+            person, post = await on_post(factory, cw, phone="13955550000")
             await file_claim(cw, post_claim(person, post))
             sharing.append(person["id"])
-        await on_post(cw, phone="13955550000")  # the same phone, but no claim
+        await on_post(factory, cw, phone="13955550000")  # the same phone, but no claim
         [alert] = await alerts(await factory.as_role("auditor"), "shared_phone")
         assert alert["worker_ids"] == sharing
         assert "13955550000" not in alert["description"]
@@ -1300,7 +1313,7 @@ class TestAlerts:
     ) -> None:
         cw = await factory.as_role("caseworker")
         for _ in range(2):
-            person, post = await on_post(cw, phone="13955550001")
+            person, post = await on_post(factory, cw, phone="13955550001")
             await file_claim(cw, post_claim(person, post, bank_account=ACCOUNT))
         auditor = await factory.as_role("auditor")
         assert await alerts(auditor, "shared_phone") == []
@@ -1312,11 +1325,13 @@ class TestAlerts:
         pingwei = await factory.as_role("caseworker", region=PINGWEI)
         sharing = []
         for _ in range(3):
-            person, post = await on_post(pingwei, region=PINGWEI_VILLAGE, phone="13955550002")
+            person, post = await on_post(
+                factory, pingwei, region=PINGWEI_VILLAGE, phone="13955550002"
+            )
             await file_claim(pingwei, post_claim(person, post))
             sharing.append(person["id"])
         qiji = await factory.as_role("caseworker")
-        person, post = await on_post(qiji, phone="13955550002")
+        person, post = await on_post(factory, qiji, phone="13955550002")
         await file_claim(qiji, post_claim(person, post))
         [alert] = await alerts(await factory.as_role("auditor", region=PINGWEI), "shared_phone")
         assert alert["worker_ids"] == sharing
@@ -1328,7 +1343,7 @@ class TestAlerts:
             desk.admin, "job_seeking_once", code="job_seeking_once_2025", notice_days=0
         )
         cw = await factory.as_role("caseworker")
-        person, job = await placed_away(cw)
+        person, job = await placed_away(factory, cw)
         ids = []
         for code in ("job_seeking_once", "job_seeking_once_2025"):
             claim = await file_claim(cw, seeking(person, job, policy_code=code))
@@ -1344,7 +1359,7 @@ class TestAlerts:
     ) -> None:
         await new_policy(desk.admin, "assistance_post", code="county_posts", notice_days=0)
         cw = await factory.as_role("caseworker")
-        person, post = await on_post(cw)
+        person, post = await on_post(factory, cw)
         ids = []
         for code, months in (("assistance_post", (3, 2)), ("county_posts", (2, 1))):
             body = post_claim(

@@ -41,6 +41,9 @@ async def test_employer_claims_on_job_training_through_review_and_payment(
         "/api/v1/referrals", json={"worker_id": w["id"], "vacancy_id": v.json()["id"]}
     )
     start = (date.today() - timedelta(days=120)).replace(day=1)
+    # The hire is months old: so are the worker and the referral.
+    age = (date.today() - start).days
+    await factory.backdate(worker_id=w["id"], referral_id=r.json()["id"], days=age)
     h = await boss.post(
         f"/api/v1/referrals/{r.json()['id']}/hire", json={"start_date": start.isoformat()}
     )

@@ -26,6 +26,7 @@ from tests.factories import (
     on,
     problem,
     referred,
+    registered_worker,
     worker_status,
 )
 
@@ -78,7 +79,7 @@ class TestRecordEmployment:
         self, factory: Factory, kind: str, status: str
     ) -> None:
         cw = await factory.as_role("caseworker")
-        worker = await new_worker(cw)
+        worker = await registered_worker(factory, cw, days_ago=10)
         r = await cw.post(
             EMPLOYMENTS,
             json={
@@ -154,13 +155,15 @@ class TestRecordEmployment:
         problem(r, 403, "forbidden")
         assert await count_rows(session, Employment, col(Employment.worker_id) == worker["id"]) == 0
 
-    async def test_a_job_starting_in_the_future_is_refused(self, factory: Factory) -> None:
+    async def test_a_job_starting_more_than_30_days_ahead_is_refused(
+        self, factory: Factory
+    ) -> None:
         cw = await factory.as_role("caseworker")
         worker = await new_worker(cw)
         r = await cw.post(
-            EMPLOYMENTS, json={"worker_id": worker["id"], "kind": "job", "start_date": on(-1)}
+            EMPLOYMENTS, json={"worker_id": worker["id"], "kind": "job", "start_date": on(-31)}
         )
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.start_date"}
+        assert error_fields(problem(r, 422, "date_in_future")) == {"body.start_date"}
         assert await worker_status(cw, worker["id"]) == "unemployed"
 
     @pytest.mark.parametrize(
@@ -237,7 +240,7 @@ class TestEndEmployment:
         self, factory: Factory, session: AsyncSession
     ) -> None:
         cw = await factory.as_role("caseworker")
-        worker = await new_worker(cw)
+        worker = await registered_worker(factory, cw, days_ago=40)
         made = await new_employment(cw, worker["id"], kind="assistance_post", start_date=on(40))
         assert await follow_ups(session, made["id"], "due") == 4
         r = await end(cw, made["id"], end_date=on(5), end_reason="contract_ended")
@@ -261,7 +264,7 @@ class TestEndEmployment:
 
     async def test_the_status_follows_the_job_still_held(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
-        worker = await new_worker(cw)
+        worker = await registered_worker(factory, cw, days_ago=30)
         await new_employment(cw, worker["id"], kind="self_employed", start_date=on(30))
         job = await new_employment(cw, worker["id"], kind="job", start_date=on(10))
         assert await worker_status(cw, worker["id"]) == "employed"
@@ -270,19 +273,24 @@ class TestEndEmployment:
 
     async def test_ending_twice_is_a_conflict(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
-        made = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(20))
+        worker = await registered_worker(factory, cw, days_ago=20)
+        made = await new_employment(cw, worker["id"], start_date=on(20))
         first = await end(cw, made["id"], end_date=on(2))
         assert first.status_code == 200, first.text
         problem(await end(cw, made["id"]), 409, "employment_ended")
         assert (await read(cw, made["id"]))["end_date"] == on(2)
 
-    @pytest.mark.parametrize("end_date", [on(11), on(-1)])
-    async def test_an_end_outside_the_job_is_refused(self, factory: Factory, end_date: str) -> None:
+    @pytest.mark.parametrize(
+        ("end_date", "code"), [(on(11), "date_before_history"), (on(-1), "date_in_future")]
+    )
+    async def test_an_end_outside_the_job_is_refused(
+        self, factory: Factory, end_date: str, code: str
+    ) -> None:
         cw = await factory.as_role("caseworker")
-        worker = await new_worker(cw)
+        worker = await registered_worker(factory, cw, days_ago=10)
         made = await new_employment(cw, worker["id"], start_date=on(10))
         r = await end(cw, made["id"], end_date=end_date)
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.end_date"}
+        assert error_fields(problem(r, 422, code)) == {"body.end_date"}
         assert (await read(cw, made["id"]))["end_date"] is None
         assert await worker_status(cw, worker["id"]) == "self_employed"
 
@@ -329,7 +337,8 @@ class TestStableEmployment:
         self, factory: Factory, days: int, stable: bool
     ) -> None:
         cw = await factory.as_role("caseworker")
-        made = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(days))
+        worker = await registered_worker(factory, cw, days_ago=days)
+        made = await new_employment(cw, worker["id"], start_date=on(days))
         got = await read(cw, made["id"])
         assert got["stable"] is stable
         since = (date.fromisoformat(on(days)) + timedelta(days=180)).isoformat()
@@ -337,7 +346,8 @@ class TestStableEmployment:
 
     async def test_a_job_that_ended_after_100_days_is_not_stable(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
-        made = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(300))
+        worker = await registered_worker(factory, cw, days_ago=300)
+        made = await new_employment(cw, worker["id"], start_date=on(300))
         r = await end(cw, made["id"], end_date=on(200))
         assert r.status_code == 200, r.text
         assert (r.json()["stable"], r.json()["stable_since"]) == (False, None)
@@ -346,7 +356,8 @@ class TestStableEmployment:
         self, factory: Factory
     ) -> None:
         cw = await factory.as_role("caseworker")
-        made = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(300))
+        worker = await registered_worker(factory, cw, days_ago=300)
+        made = await new_employment(cw, worker["id"], start_date=on(300))
         r = await end(cw, made["id"], end_date=on(50))
         assert (r.json()["stable"], r.json()["stable_since"]) == (True, on(120))
 
@@ -380,7 +391,7 @@ class TestListEmployments:
 
     async def test_filters_by_worker_kind_and_whether_active(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
-        worker = await new_worker(cw)
+        worker = await registered_worker(factory, cw, days_ago=30)
         ended = await new_employment(cw, worker["id"], kind="job", start_date=on(30))
         assert (await end(cw, ended["id"])).status_code == 200
         post = await new_employment(cw, worker["id"], kind="assistance_post")

@@ -13,6 +13,7 @@ from tests.factories import (
     PINGWEI_VILLAGE,
     QIJI,
     Factory,
+    days_since,
     error_fields,
     hire,
     new_employment,
@@ -20,6 +21,7 @@ from tests.factories import (
     on,
     problem,
     referred,
+    registered_worker,
     worker_status,
 )
 
@@ -58,6 +60,10 @@ async def employment(c: AsyncClient, employment_id: int) -> dict[str, Any]:
 class TestEveryPlacementIsFollowedUp:
     async def test_a_hire_schedules_checks_at_1_3_6_and_12_months(self, factory: Factory) -> None:
         job = await referred(factory)
+        days = days_since("2026-03-10")
+        await factory.backdate(
+            worker_id=job.worker["id"], referral_id=job.referral["id"], days=days
+        )
         r = await hire(job.boss, job.referral["id"], start_date="2026-03-10")
         assert r.status_code == 200, r.text
         checks = await checks_of(job.cw, r.json()["employment_id"])
@@ -83,7 +89,8 @@ class TestEveryPlacementIsFollowedUp:
         self, factory: Factory, start: str, due: list[str]
     ) -> None:
         cw = await factory.as_role("caseworker")
-        made = await new_employment(cw, (await new_worker(cw))["id"], start_date=start)
+        worker = await registered_worker(factory, cw, days_ago=days_since(start))
+        made = await new_employment(cw, worker["id"], start_date=start)
         checks = await checks_of(cw, made["id"])
         assert [c["due_date"] for c in checks] == due
         assert [c["months"] for c in checks] == [1, 3, 6, 12]
@@ -94,15 +101,18 @@ class TestToDoList:
         self, factory: Factory
     ) -> None:
         cw = await factory.as_role("caseworker")
-        made = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(40))
+        worker = await registered_worker(factory, cw, days_ago=40)
+        made = await new_employment(cw, worker["id"], start_date=on(40))
         due_now = await to_do(cw, due_before=on(-1))
         assert [(c["employment_id"], c["months"]) for c in due_now] == [(made["id"], 1)]
         assert len(await to_do(cw)) == 4
 
     async def test_the_list_is_in_due_date_order_across_placements(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
-        later = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(10))
-        earlier = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(60))
+        recent = await registered_worker(factory, cw, days_ago=10)
+        later = await new_employment(cw, recent["id"], start_date=on(10))
+        older = await registered_worker(factory, cw, days_ago=60)
+        earlier = await new_employment(cw, older["id"], start_date=on(60))
         items = await to_do(cw, limit=1)
         assert [c["due_date"] for c in items] == sorted(c["due_date"] for c in items)
         assert items[0]["employment_id"] == earlier["id"]
@@ -135,7 +145,8 @@ class TestToDoList:
 
     async def test_done_and_cancelled_checks_are_listed_on_request(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
-        made = await new_employment(cw, (await new_worker(cw))["id"], start_date=on(40))
+        worker = await registered_worker(factory, cw, days_ago=40)
+        made = await new_employment(cw, worker["id"], start_date=on(40))
         [first] = await to_do(cw, due_before=on(-1))
         assert (await record(cw, first["id"], still_employed=False)).status_code == 200
         assert [c["id"] for c in await to_do(cw, status="done")] == [first["id"]]
@@ -181,7 +192,7 @@ class TestRecordFollowUp:
         self, factory: Factory
     ) -> None:
         cw = await factory.as_role("caseworker")
-        worker = await new_worker(cw)
+        worker = await registered_worker(factory, cw, days_ago=40)
         made = await new_employment(cw, worker["id"], kind="assistance_post", start_date=on(40))
         assert await worker_status(cw, worker["id"]) == "assistance_post"
         [first, *rest] = await checks_of(cw, made["id"])
@@ -243,22 +254,23 @@ class TestRecordFollowUp:
         assert (await checks_of(cw, made["id"]))[0]["id"] == first["id"]
 
     @pytest.mark.parametrize(
-        ("body", "field"),
+        ("body", "field", "code"),
         [
-            ({"checked_on": on(-1)}, "body.checked_on"),
-            ({"monthly_wage_fen": 3500.5}, "body.monthly_wage_fen"),
-            ({"monthly_wage_fen": -1}, "body.monthly_wage_fen"),
-            ({"end_reason": "bored"}, "body.end_reason"),
-            ({"still_employed": None}, "body.still_employed"),
-            ({"status": "done"}, "body.status"),
+            ({"checked_on": on(-1)}, "body.checked_on", "date_in_future"),
+            ({"checked_on": on(1)}, "body.checked_on", "date_before_history"),
+            ({"monthly_wage_fen": 3500.5}, "body.monthly_wage_fen", "validation_failed"),
+            ({"monthly_wage_fen": -1}, "body.monthly_wage_fen", "validation_failed"),
+            ({"end_reason": "bored"}, "body.end_reason", "validation_failed"),
+            ({"still_employed": None}, "body.still_employed", "validation_failed"),
+            ({"status": "done"}, "body.status", "validation_failed"),
         ],
     )
     async def test_bad_input_is_refused(
-        self, factory: Factory, body: dict[str, Any], field: str
+        self, factory: Factory, body: dict[str, Any], field: str, code: str
     ) -> None:
         cw = await factory.as_role("caseworker")
         made = await new_employment(cw, (await new_worker(cw))["id"])
         [first, *_] = await checks_of(cw, made["id"])
         r = await record(cw, first["id"], **body)
-        assert error_fields(problem(r, 422, "validation_failed")) == {field}
+        assert error_fields(problem(r, 422, code)) == {field}
         assert (await checks_of(cw, made["id"]))[0]["status"] == "due"

@@ -350,16 +350,17 @@ class TestHire:
 
     async def test_an_interviewed_worker_is_hired(self, factory: Factory) -> None:
         job = await referred(factory)
+        await factory.backdate(worker_id=job.worker["id"], referral_id=job.referral["id"], days=3)
         assert (await move(job.boss, job.referral["id"], "interview")).status_code == 200
         r = await hire(job.boss, job.referral["id"], start_date=on(3))
         assert (r.status_code, r.json()["status"]) == (200, "hired"), r.text
 
-    async def test_a_hire_starting_in_the_future_is_refused(
+    async def test_a_hire_starting_more_than_30_days_ahead_is_refused(
         self, factory: Factory, session: AsyncSession
     ) -> None:
         job = await referred(factory)
-        r = await hire(job.boss, job.referral["id"], start_date=on(-1))
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.start_date"}
+        r = await hire(job.boss, job.referral["id"], start_date=on(-31))
+        assert error_fields(problem(r, 422, "date_in_future")) == {"body.start_date"}
         assert (await read(job.cw, job.referral["id"]))["status"] == "referred"
         assert await employments_of(session, job.worker["id"]) == 0
 

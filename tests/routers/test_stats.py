@@ -7,7 +7,9 @@ edge case of the definitions on its own.
 
 Dates: the service counts days in UTC and "this year" is the real current year, so the facts
 are laid out relative to today: jobs of this year start on 1 January or recently (never in
-the future), jobs of last year are fixed dates of last year.
+the future), jobs of last year are fixed dates of last year. The service takes no date before
+a record's own history, so a worker with past jobs or training was registered by then: the
+test ages them in the database (``Factory.backdate``), as if that time had passed.
 """
 
 from __future__ import annotations
@@ -198,6 +200,15 @@ async def enrolled(cw: AsyncClient, session_id: int, worker: dict[str, Any]) -> 
     return await created(await enrol(cw, session_id, worker["id"]))
 
 
+def days_before_today(day: date) -> int:
+    return (utc_today() - day).days
+
+
+async def registered_on(factory: Factory, worker: dict[str, Any], day: date) -> None:
+    """Age the worker: registered on ``day`` (so their history since then can be recorded)."""
+    await factory.backdate(worker_id=worker["id"], days=days_before_today(day))
+
+
 async def completed(
     cw: AsyncClient, enrolment: dict[str, Any], on: date, certificate: str
 ) -> dict[str, Any]:
@@ -208,10 +219,18 @@ async def completed(
 
 
 async def trained_on(
-    cw: AsyncClient, session_id: int, worker: dict[str, Any], on: date, certificate: str
+    factory: Factory,
+    cw: AsyncClient,
+    session_id: int,
+    worker: dict[str, Any],
+    on: date,
+    certificate: str,
 ) -> dict[str, Any]:
-    """Enrol the worker and complete the enrolment with a certificate on ``on``."""
-    return await completed(cw, await enrolled(cw, session_id, worker), on, certificate)
+    """Enrol the worker and complete the enrolment with a certificate on ``on`` (the enrolment
+    aged to that day, so a completion of the past can be recorded)."""
+    enrolment = await enrolled(cw, session_id, worker)
+    await factory.backdate(enrolment_id=enrolment["id"], days=days_before_today(on))
+    return await completed(cw, enrolment, on, certificate)
 
 
 async def add_policies(admin: AsyncClient, valid_from: date) -> None:
@@ -301,9 +320,10 @@ class District:
                         employment_target=10)  # fmt: skip
 
     def district_last_year(self) -> dict[str, Figure]:
-        # Everybody was registered this year; last year's jobs: q10 (running, stable), p3
-        # (180 days, stable), p4 (179 days, not); q10 trained; no targets for last year.
-        return expected(registered=0, willing=0, assisted=3, assisted_willing=0, stable=2,
+        # Registered last year, by their first job: q10, p3, p4 (all able); last year's jobs:
+        # q10 (running, stable), p3 (180 days, stable), p4 (179 days, not); q10 trained; no
+        # targets for last year.
+        return expected(registered=3, willing=3, assisted=3, assisted_willing=3, stable=2,
                         trained=1)  # fmt: skip
 
     def qiji_claims(self) -> dict[tuple[str, str], ClaimRow]:
@@ -336,13 +356,17 @@ async def build(factory: Factory) -> District:
       q7 able, trained: certificate on 1 January
       q8 able, of 祁集村, trained: certificate today
       q9 registered, then deleted by an admin
-      q10 able, assistance post since 1 March last year, still on it; trained last year
-          (30 June); claims: assistance post March–May last year (submitted), training (draft)
+      q10 able, registered 1 March last year; assistance post since then, still on it; trained
+          last year (30 June); claims: assistance post March–May last year (submitted),
+          training (draft)
     平圩镇 (平圩村):
       p1 able, hired by a base of 平圩村 ten days ago (or on 1 January)
       p2 able, trained: certificate today
-      p3 able, self-employed from 15 January last year for exactly 180 days — stable
-      p4 able, migrant work from 1 February last year for 179 days — not stable
+      p3 able, registered and self-employed from 15 January last year for exactly 180 days —
+         stable
+      p4 able, registered and in migrant work from 1 February last year for 179 days — not
+         stable
+    Everyone else was registered this year: q1, q2, q3, q7 and p1 on 1 January.
     Claims this year (skills training, 800 yuan each): q7 paid, q8 approved, p2 rejected.
     Organisations: 祁集镇 2 workshops, 1 base, 1 enterprise, 1 station; 平圩镇 1 workshop,
     2 bases, 1 cooperative, 1 station; 1 station of the district itself.
@@ -368,6 +392,10 @@ async def build(factory: Factory) -> District:
         w[name] = await new_worker(cw_p, region=PINGWEI_VILLAGE)
     r = await admin.delete(f"{WORKERS}/{w['q9']['id']}")
     assert r.status_code == 204, r.text
+    p3_start, p4_start = date(last, 1, 15), date(last, 2, 1)
+    for name, day in (("q1", jan), ("q2", jan), ("q3", jan), ("q7", jan), ("p1", jan),
+                      ("q10", date(last, 3, 1)), ("p3", p3_start), ("p4", p4_start)):  # fmt: skip
+        await registered_on(factory, w[name], day)
 
     # Jobs.
     await job(cw_q, w["q1"], jan)
@@ -381,9 +409,9 @@ async def build(factory: Factory) -> District:
     vacancy = await new_vacancy(boss, work_region_code=PINGWEI_VILLAGE)
     referral = await refer(cw_p, w["p1"]["id"], vacancy["id"])
     p1_start = max(jan, today - timedelta(10))
+    await factory.backdate(referral_id=referral["id"], days=days_before_today(p1_start))
     hired = await hire(boss, referral["id"], start_date=p1_start.isoformat())
     assert hired.status_code == 200, hired.text
-    p3_start, p4_start = date(last, 1, 15), date(last, 2, 1)
     await end_job(cw_p, await job(cw_p, w["p3"], p3_start), p3_start + timedelta(STABLE_DAYS))
     p4_job = await job(cw_p, w["p4"], p4_start, "migrant")
     await end_job(cw_p, p4_job, p4_start + timedelta(STABLE_DAYS - 1))
@@ -391,15 +419,15 @@ async def build(factory: Factory) -> District:
     # Training.
     soon = today + timedelta(10)
     qiji_class = await classroom(admin, QIJI, jan, soon)
-    q7_cert = await trained_on(cw_q, qiji_class, w["q7"], jan, "Q-1")
-    q8_cert = await trained_on(cw_q, qiji_class, w["q8"], today, "Q-2")
+    q7_cert = await trained_on(factory, cw_q, qiji_class, w["q7"], jan, "Q-1")
+    q8_cert = await trained_on(factory, cw_q, qiji_class, w["q8"], today, "Q-2")
     await enrolled(cw_q, qiji_class, w["q1"])
     dropped = await enrolled(cw_q, qiji_class, w["q2"])
     await ok_json(await cw_q.post(f"{ENROLMENTS}/{dropped['id']}/drop", json={"reason": "病"}))
     pingwei_class = await classroom(admin, PINGWEI, jan, soon)
-    p2_cert = await trained_on(cw_p, pingwei_class, w["p2"], today, "P-1")
+    p2_cert = await trained_on(factory, cw_p, pingwei_class, w["p2"], today, "P-1")
     old_class = await classroom(admin, QIJI, date(last, 6, 1), date(last, 6, 30))
-    q10_cert = await trained_on(cw_q, old_class, w["q10"], date(last, 6, 30), "Q-OLD-1")
+    q10_cert = await trained_on(factory, cw_q, old_class, w["q10"], date(last, 6, 30), "Q-OLD-1")
 
     # Claims.
     await add_policies(admin, date(last, 1, 1))
@@ -526,11 +554,11 @@ async def test_last_year_through_the_year_parameter(factory: Factory) -> None:
     assert claim_figures(body) == d.claims_last_year()
     assert body["organisations"] == DISTRICT_ORGANISATIONS
     qiji = await overview(d.admin, region=QIJI, year=d.last_year)
-    assert figures(qiji) == expected(registered=0, willing=0, assisted=1, assisted_willing=0,
+    assert figures(qiji) == expected(registered=1, willing=1, assisted=1, assisted_willing=1,
                                      stable=1, trained=1)  # fmt: skip
     assert claim_figures(qiji) == d.claims_last_year()
     pingwei = await overview(d.admin, region=PINGWEI, year=d.last_year)
-    assert figures(pingwei) == expected(registered=0, willing=0, assisted=2, assisted_willing=0,
+    assert figures(pingwei) == expected(registered=2, willing=2, assisted=2, assisted_willing=2,
                                         stable=1, trained=0)  # fmt: skip
     assert pingwei["claims"] == []
     # Two years ago nothing happened at all.
@@ -760,6 +788,7 @@ async def test_a_worker_assisted_twice_in_a_year_counts_once(factory: Factory) -
     today = utc_today()
     jan = date(today.year, 1, 1)
     worker = await new_worker(cw)
+    await registered_on(factory, worker, jan)
     first = await job(cw, worker, jan, "migrant")
     await end_job(cw, first, jan)
     await job(cw, worker, today, "assistance_post")
@@ -784,13 +813,16 @@ async def test_stable_only_after_180_days_and_not_if_ended_sooner(factory: Facto
     cw = await factory.as_role("caseworker", region=QIJI)
     last = utc_today().year - 1
     start = date(last, 2, 1)
-    ended_179 = await job(cw, await new_worker(cw), start)
+    people = [await new_worker(cw) for _ in range(4)]
+    for person in people:
+        await registered_on(factory, person, start)
+    ended_179 = await job(cw, people[0], start)
     await end_job(cw, ended_179, start + timedelta(STABLE_DAYS - 1))
-    ended_180 = await job(cw, await new_worker(cw), start, "migrant")
+    ended_180 = await job(cw, people[1], start, "migrant")
     await end_job(cw, ended_180, start + timedelta(STABLE_DAYS))
-    ended_early = await job(cw, await new_worker(cw), start, "assistance_post")
+    ended_early = await job(cw, people[2], start, "assistance_post")
     await end_job(cw, ended_early, start + timedelta(10))
-    running = await job(cw, await new_worker(cw), start)  # 181 days and more by now
+    running = await job(cw, people[3], start)  # 181 days and more by now
     # The employments say the same as the indicator.
     stable = {e["id"]: (await employment(cw, e["id"]))["stable"]
               for e in (ended_179, ended_180, ended_early, running)}  # fmt: skip
@@ -810,6 +842,7 @@ async def test_a_job_started_last_year_does_not_count_this_year(factory: Factory
     cw = await factory.as_role("caseworker", region=QIJI)
     today = utc_today()
     worker = await new_worker(cw)
+    await registered_on(factory, worker, date(today.year - 1, 12, 31))
     await job(cw, worker, date(today.year - 1, 12, 31))
     this_year = figures(await overview(admin, year=today.year))
     assert this_year["registered_workers"] == (1, None, 1)
@@ -819,8 +852,8 @@ async def test_a_job_started_last_year_does_not_count_this_year(factory: Factory
     assert figures(await overview(admin)) == this_year  # the default year is this year
     last_year = figures(await overview(admin, year=today.year - 1))
     assert last_year["assisted"] == (1, None, 1)
-    # Registered this year, so not yet registered at the end of last year.
-    assert last_year["registered_workers"] == (0, None, 0)
+    # Registered on the job's first day, so already registered at the end of last year.
+    assert last_year["registered_workers"] == (1, None, 1)
     months = (await breakdown(admin, "month", year=today.year - 1))["rows"]
     assert [r["values"]["assisted"] for r in months] == [0] * 11 + [1]
 
@@ -873,15 +906,15 @@ async def test_trained_counts_completed_enrolments_only(factory: Factory) -> Non
     cw = await factory.as_role("caseworker", region=QIJI)
     today = utc_today()
     room = await classroom(admin, QIJI, date(today.year, 1, 1), today + timedelta(5))
-    await trained_on(cw, room, await new_worker(cw), today, "C-1")
+    await trained_on(factory, cw, room, await new_worker(cw), today, "C-1")
     await enrolled(cw, room, await new_worker(cw))
     dropped = await enrolled(cw, room, await new_worker(cw))
     await ok_json(await cw.post(f"{ENROLMENTS}/{dropped['id']}/drop", json={"reason": "搬家"}))
     # The same worker twice in a year: two completed enrolments, both count.
     twice = await new_worker(cw)
-    await trained_on(cw, room, twice, today, "C-2")
+    await trained_on(factory, cw, room, twice, today, "C-2")
     other = await classroom(admin, QIJI, date(today.year, 1, 1), today + timedelta(5))
-    await trained_on(cw, other, twice, today, "C-3")
+    await trained_on(factory, cw, other, twice, today, "C-3")
     await created(await target(admin, DISTRICT, today.year, "training", 4))
     figs = figures(await overview(admin))
     assert figs["trained"] == (3, None, 3)

@@ -595,9 +595,12 @@ class TestCancellingASession:
 
 
 class TestAttendance:
-    async def test_each_day_within_the_dates_counts_once(self, room: Classroom) -> None:
+    async def test_each_day_within_the_dates_counts_once(
+        self, factory: Factory, room: Classroom
+    ) -> None:
         _, enrolment = await room.enrolled()
         eid = enrolment["id"]
+        await factory.backdate(enrolment_id=eid, days=10)  # enrolled on the session's first day
         for day, expected in ((on(3), 1), (on(2), 2), (on(3), 2), (on(), 3), (on(10), 4)):
             r = await attend(room.cw, eid, day)
             assert r.status_code == 200, r.text
@@ -609,13 +612,13 @@ class TestAttendance:
         _, enrolment = await room.enrolled()
         for day in (on(21), on(14)):
             r = await attend(room.cw, enrolment["id"], day)
-            assert error_fields(problem(r, 422, "validation_failed")) == {"body.day"}, day
+            assert error_fields(problem(r, 422, "date_outside_session")) == {"body.day"}, day
         assert (await read_enrolment(room.cw, enrolment["id"]))["attendance_days"] == 0
 
     async def test_a_day_still_to_come_is_422(self, room: Classroom) -> None:
         _, enrolment = await room.enrolled()
         r = await attend(room.cw, enrolment["id"], on(-1))
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.day"}
+        assert error_fields(problem(r, 422, "date_in_future")) == {"body.day"}
         assert (await read_enrolment(room.cw, enrolment["id"]))["attendance_days"] == 0
 
     async def test_a_day_that_is_no_date_is_422(self, room: Classroom) -> None:
@@ -879,9 +882,12 @@ class TestEnrolmentSync:
         assert page["sync_token"], page
         return page["items"], page["sync_token"]
 
-    async def test_a_phone_gets_each_change_once_with_a_sync_token(self, room: Classroom) -> None:
+    async def test_a_phone_gets_each_change_once_with_a_sync_token(
+        self, factory: Factory, room: Classroom
+    ) -> None:
         _, first = await room.enrolled()
         _, second = await room.enrolled()
+        await factory.backdate(enrolment_id=first["id"], days=1)
         items, token = await self._sync(room.cw, EPOCH)
         assert [i["id"] for i in items] == [first["id"], second["id"]]
         assert all(i["deleted"] is False for i in items)

@@ -161,7 +161,7 @@ class TestWorkerVisit:
         r = await cw.post(
             f"{WORKERS}/{worker['id']}/visits", json=visit_body(visited_at=ago(minutes=-15))
         )
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.visited_at"}
+        assert error_fields(problem(r, 422, "date_in_future")) == {"body.visited_at"}
         assert await count_rows(session, Visit) == 0
 
     async def test_status_changes_update_the_worker_and_are_audited(

@@ -303,6 +303,8 @@ async def build_world(factory: Factory) -> World:
     )
     ids["referral"] = hired_referral["id"]
     markers.add("referral", hired_referral["id"], "祁集推荐甲")
+    # The hire is 250 days old: the worker and the referral are that much older.
+    await factory.backdate(worker_id=worker["id"], referral_id=hired_referral["id"], days=250)
     r = await hire(boss, hired_referral["id"], start_date=on(250))
     employment_id = created(r)["employment_id"]
     assert isinstance(employment_id, int)

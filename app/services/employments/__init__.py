@@ -8,6 +8,7 @@ One module per workflow: ``placement``, ``lifecycle`` (confirmation, end) and ``
 ``core`` holds what they share. Callers use the package: ``employments.record(...)``.
 """
 
+from app.services.date_bounds import today
 from app.services.employments.core import (
     EmploymentFilters,
     EmploymentNotFound,
@@ -17,7 +18,6 @@ from app.services.employments.core import (
     read,
     snapshot,
     stable_since,
-    today,
     visible,
 )
 from app.services.employments.follow_ups import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.config import get_settings
-from app.errors import FieldError, NotFound, Unprocessable
+from app.errors import NotFound
 from app.models import Employment, EmploymentKind, EmploymentStatus
 from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
 from app.schemas.employments import EmploymentRead
 from app.scope import Actor, scope_filter
+from app.services.date_bounds import today
 
 _FIELDS = (
     "worker_id", "employer_id", "vacancy_id", "kind", "title", "start_date", "end_date",
@@ -46,10 +47,6 @@ class EmploymentFilters:
     employer_id: int | None = None
     kind: EmploymentKind | None = None
     active: bool | None = None
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def add_months(start: date, months: int) -> date:
@@ -130,10 +127,3 @@ async def get_all(
     stmt = stmt.where(col(Employment.deleted_at).is_(None))
     page = await paginate(session, stmt, keys=[col(Employment.id)], params=params, row=read)
     return SyncPage[EmploymentRead](items=page.items, next_cursor=page.next_cursor)
-
-
-def _bad(field: str, message: str) -> Unprocessable:
-    return Unprocessable(
-        f"{field}: {message}.",
-        errors=[FieldError(field=f"body.{field}", message=message, type="value_error")],
-    )

@@ -17,8 +17,8 @@ from app.models.base import utcnow
 from app.pagination import PageParams, SyncPage, paginate
 from app.schemas.employments import FollowUpRead
 from app.scope import Actor, scope_filter
-from app.services import audit
-from app.services.employments.core import _bad, today
+from app.services import audit, date_bounds
+from app.services.date_bounds import today
 from app.services.employments.lifecycle import finish
 
 
@@ -82,11 +82,10 @@ async def record_follow_up(
         raise FollowUpNotFound(f"There is no follow-up {follow_up_id} in your scope.")
     if follow_up.status != FollowUpStatus.due.value:
         raise FollowUpNotDue(f"This follow-up is {follow_up.status}, not due.")
-    checked_on = checked_on or today()
-    if checked_on > today():
-        raise _bad("checked_on", "cannot be in the future")
     employment = await session.get(Employment, follow_up.employment_id, with_for_update=True)
     assert employment is not None
+    checked_on = checked_on or today()
+    date_bounds.follow_up_check(checked_on, start=employment.start_date)
     before = {"status": follow_up.status}
     follow_up.status, follow_up.still_employed = FollowUpStatus.done.value, still_employed
     follow_up.monthly_wage_fen, follow_up.notes = monthly_wage_fen, notes
@@ -105,7 +104,7 @@ async def record_follow_up(
             session,
             actor=actor,
             employment=employment,
-            end_date=max(checked_on, employment.start_date),
+            end_date=checked_on,
             end_reason=end_reason or EndReason.other,
         )
     await commit(session, result=follow_up)

@@ -23,14 +23,12 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.scope import Actor
-from app.services import audit
+from app.services import audit, date_bounds
 from app.services.employments.core import (
     _STATUS_FOR_KIND,
     EmploymentNotFound,
-    _bad,
     get,
     snapshot,
-    today,
 )
 
 
@@ -98,8 +96,7 @@ async def finish(
 ) -> None:
     if employment.end_date is not None:
         raise AlreadyEnded(f"This employment ended on {employment.end_date}.")
-    if end_date < employment.start_date or end_date > today():
-        raise _bad("end_date", "must lie between the start date and today")
+    date_bounds.employment_end(end_date, start=employment.start_date)
     before = snapshot(employment)
     employment.end_date, employment.end_reason = end_date, end_reason.value
     await session.execute(

@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import get_settings
 from app.core.db import commit
+from app.errors import FieldError, Unprocessable
 from app.models import Employer, Employment, EmploymentKind, FollowUp, Worker
 from app.models.base import utcnow
 from app.schemas.employments import EmploymentRead
 from app.scope import Actor
-from app.services import audit, regions, workers
-from app.services.employments.core import _STATUS_FOR_KIND, _bad, add_months, read, snapshot, today
+from app.services import audit, date_bounds, regions, workers
+from app.services.employments.core import _STATUS_FOR_KIND, add_months, read, snapshot
 
 
 async def place(
@@ -82,8 +83,7 @@ async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
     """A job a caseworker records that came without a referral (self-employment, migrant
     work, assistance posts …)."""
     worker = await workers.get(session, actor=actor, worker_id=data["worker_id"], for_update=True)
-    if data["start_date"] > today():
-        raise _bad("start_date", "a job cannot start in the future")
+    date_bounds.employment_start(data["start_date"], registered_at=worker.created_at)
     if (
         data.get("employer_id") is not None
         and await session.get(Employer, data["employer_id"]) is None
@@ -104,3 +104,10 @@ async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
     created = read(employment)
     await commit(session, result=created)
     return created
+
+
+def _bad(field: str, message: str) -> Unprocessable:
+    return Unprocessable(
+        f"{field}: {message}.",
+        errors=[FieldError(field=f"body.{field}", message=message, type="value_error")],
+    )

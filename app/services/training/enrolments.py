@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import Conflict, FieldError, NotFound, Unprocessable
+from app.errors import Conflict, NotFound
 from app.models import Attendance, EmploymentStatus, Enrolment, EnrolmentStatus, TrainingSession
 from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
 from app.schemas.training import EnrolmentRead
 from app.scope import Actor, scope_filter
-from app.services import audit, employments, workers
+from app.services import audit, date_bounds, employments, workers
 from app.services.training.courses import get_course
 from app.services.training.ending import _end, _set_status
 from app.services.training.sessions import _LIVE, SessionClosed, _lock_session, get_session
@@ -174,12 +174,6 @@ async def _active(session: AsyncSession, actor: Actor, enrolment_id: int) -> Enr
     return enrolment
 
 
-def _bad_day(field: str, message: str) -> Unprocessable:
-    return Unprocessable(
-        message, errors=[FieldError(field=f"body.{field}", message=message, type="date")]
-    )
-
-
 async def record_attendance(
     session: AsyncSession, *, actor: Actor, enrolment_id: int, day: date
 ) -> EnrolmentRead:
@@ -188,10 +182,7 @@ async def record_attendance(
     enrolment = await _active(session, actor, enrolment_id)
     training = await session.get(TrainingSession, enrolment.session_id)
     assert training is not None
-    if not training.start_date <= day <= training.end_date:
-        raise _bad_day("day", f"the session runs {training.start_date} to {training.end_date}")
-    if day > employments.today():
-        raise _bad_day("day", "attendance cannot be recorded ahead of time")
+    date_bounds.training_day("body.day", day, training=training, enrolment=enrolment)
     exists_already = await session.get(Attendance, (enrolment_id, day))
     if exists_already is None:
         session.add(Attendance(enrolment_id=enrolment_id, day=day, recorded_by=actor.id))
@@ -223,9 +214,11 @@ async def complete(
     enrolment = await _active(session, actor, enrolment_id)
     training = await session.get(TrainingSession, enrolment.session_id)
     assert training is not None
-    completed_on = completed_on or employments.today()
-    if completed_on < training.start_date or completed_on > employments.today():
-        raise _bad_day("completed_on", "must lie between the session's start and today")
+    # Recorded after the session ended, the completion is by default its last day.
+    completed_on = completed_on or min(date_bounds.today(), training.end_date)
+    date_bounds.training_day(
+        "body.completed_on", completed_on, training=training, enrolment=enrolment
+    )
     taken = await session.scalar(
         select(col(Enrolment.id)).where(col(Enrolment.session_id) == enrolment.session_id,
                                         col(Enrolment.certificate_number) == certificate_number)
