@@ -1,4 +1,4 @@
-"""The ``jobpath`` command: serve, migrate, seed-demo, create-user, openapi."""
+"""The ``jobpath`` command: serve, migrate, seed-demo, create-user, audit-checkpoint, openapi."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import get_settings
-from app.core.db import Database
+from app.core.db import Database, create_engine
 from app.models import Role
+
+if TYPE_CHECKING:
+    from app.services.audit import LegacyOutcome
 
 cli = typer.Typer(
     help="JobPath: case management for employment-assistance programmes.",
@@ -30,8 +34,9 @@ def _project_root() -> Path:
 ROOT = _project_root()
 
 
-def migrate_to_head(database_url: str | None = None) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def migrate_to_head(database_url: str | None = None) -> LegacyOutcome | None:
+    """Bring the schema to the newest Alembic revision, then seal, once, an audit chain
+    written before audit keys existed (what happened to it; None: nothing to seal)."""
     from alembic.config import Config
 
     from alembic import command
@@ -42,6 +47,18 @@ def migrate_to_head(database_url: str | None = None) -> None:
     if database_url:
         config.attributes["database_url"] = database_url
     command.upgrade(config, "head")
+    return asyncio.run(_seal_legacy_chain(database_url))
+
+
+async def _seal_legacy_chain(database_url: str | None) -> LegacyOutcome | None:
+    from app.services import audit
+
+    engine = create_engine(get_settings(), database_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            return await audit.seal_legacy(session)
+    finally:
+        await engine.dispose()
 
 
 async def _seed_demo() -> None:
@@ -70,9 +87,31 @@ async def _seed_demo() -> None:
 
 @cli.command()
 def migrate() -> None:
-    """Apply the database migrations."""
-    migrate_to_head()
+    """Apply the database migrations (and seal an audit chain written before audit keys)."""
+    legacy = migrate_to_head()
     typer.echo("Database is at the newest migration.")
+    if legacy is not None:
+        typer.echo(legacy.message, err=not legacy.sealed)
+        if not legacy.sealed:
+            raise typer.Exit(1)
+
+
+@cli.command("audit-checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the audit chain's head (run it from cron) and print the checkpoint as JSON, with
+    the token to keep outside JobPath."""
+    from app.services import audit
+
+    async def run() -> dict[str, object]:
+        db = Database.from_settings(get_settings())
+        try:
+            async with db.sessionmaker() as session:
+                made = await audit.checkpoint(session, actor=None)
+                return {**made.model_dump(mode="json"), "token": audit.token(made)}
+        finally:
+            await db.engine.dispose()
+
+    typer.echo(json.dumps(asyncio.run(run()), ensure_ascii=False))
 
 
 @cli.command("seed-demo")

@@ -22,6 +22,8 @@ os.environ.update(
         "JOBPATH_ARGON2_MEMORY_KIB": "64",
         "JOBPATH_JWT_KEYS": json.dumps({"test-2026": "t" * 48, "test-old": "o" * 48}),
         "JOBPATH_JWT_ACTIVE_KID": "test-2026",
+        "JOBPATH_AUDIT_KEYS": json.dumps({"audit-2026": "a" * 48, "audit-old": "b" * 48}),
+        "JOBPATH_AUDIT_ACTIVE_KID": "audit-2026",
         "JOBPATH_LOG_LEVEL": "INFO",
     }
 )

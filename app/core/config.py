@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_AUDIT_KID = re.compile(r"[A-Za-z0-9._-]{1,32}")
+
+
+def _check_ring(
+    name: str, keys: dict[str, SecretStr], active: str | None, *, production: bool
+) -> None:
+    """A key ring's rules: set in production with keys of 32+ characters; the active kid is
+    one of them."""
+    if production:
+        if not keys:
+            raise ValueError(f"JOBPATH_{name}_KEYS must be set in production")
+        for kid, secret in keys.items():
+            if len(secret.get_secret_value()) < 32:
+                raise ValueError(f"{name} key {kid!r} is shorter than 32 characters")
+    if active and keys and active not in keys:
+        raise ValueError(f"JOBPATH_{name}_ACTIVE_KID names no key in JOBPATH_{name}_KEYS")
 
 
 class Settings(BaseSettings):
@@ -52,6 +70,21 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=120)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
+
+    audit_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='JSON object {"kid": "secret", ...}: the keys that seal the audit chain '
+        "(HMAC-SHA256) and sign its checkpoints; the first (or audit_active_kid) seals, all "
+        "verify. Keep them outside the database. Required in production; generated under "
+        "data_dir otherwise.",
+    )
+    audit_active_kid: str | None = None
+    audit_checkpoint_every: int = Field(
+        default=1000,
+        ge=0,
+        description="Seal a signed checkpoint of the audit chain each time its entry ids pass a "
+        "multiple of this (0: only on demand).",
+    )
 
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
@@ -108,14 +141,13 @@ class Settings(BaseSettings):
     def _defaults_and_production_rules(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'jobpath.db'}"
-        if self.environment == "production":
-            if not self.jwt_keys:
-                raise ValueError("JOBPATH_JWT_KEYS must be set in production")
-            for kid, secret in self.jwt_keys.items():
-                if len(secret.get_secret_value()) < 32:
-                    raise ValueError(f"JWT key {kid!r} is shorter than 32 characters")
-        if self.jwt_active_kid and self.jwt_keys and self.jwt_active_kid not in self.jwt_keys:
-            raise ValueError("JOBPATH_JWT_ACTIVE_KID names no key in JOBPATH_JWT_KEYS")
+        production = self.environment == "production"
+        _check_ring("JWT", self.jwt_keys, self.jwt_active_kid, production=production)
+        _check_ring("AUDIT", self.audit_keys, self.audit_active_kid, production=production)
+        for kid in self.audit_keys:
+            # Each audit entry and checkpoint records the kid that sealed it (32 characters).
+            if not _AUDIT_KID.fullmatch(kid):
+                raise ValueError(f"audit key id {kid!r} is not 1-32 letters, digits, . _ -")
         return self
 
     @field_validator("trusted_proxies", mode="before")

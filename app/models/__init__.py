@@ -1,6 +1,6 @@
 """Every table, imported here so the metadata (and Alembic) sees them all."""
 
-from app.models.audit import AuditEntry
+from app.models.audit import AuditCheckpoint, AuditEntry
 from app.models.base import SQLModel
 from app.models.claims import (
     Claim,
@@ -59,6 +59,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Attendance",
+    "AuditCheckpoint",
     "AuditEntry",
     "AuthSession",
     "Campaign",

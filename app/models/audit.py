@@ -1,4 +1,5 @@
-"""The audit log: append-only, each entry chained to the one before by its hash."""
+"""The audit log: append-only, each entry chained to the one before by a keyed hash, and the
+signed checkpoints that pin the chain's head (see app.services.audit)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,22 @@ class AuditEntry(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=128)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    # The audit key that sealed ``hash`` (HMAC-SHA256); None only on a chain written before
+    # keys existed, which `jobpath migrate` seals once and verify never accepts.
+    kid: str | None = Field(default=None, max_length=32)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """The chain's head as it was at ``at``: its first ``entries`` entries end with entry
+    ``last_entry_id`` whose hash is ``last_hash``, signed with audit key ``kid``. Also
+    published outside the database (a log line, the token an auditor keeps)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    at: datetime = Field(sa_type=UTCDateTime)
+    entries: int = Field(sa_type=sa.BigInteger, index=True)
+    last_entry_id: int = Field(sa_type=BigId)
+    last_hash: str = Field(max_length=64)
+    kid: str = Field(max_length=32)
+    signature: str = Field(max_length=64)

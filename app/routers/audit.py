@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 from app.deps import OversightUser, SessionDep
 from app.errors import Forbidden, Unauthorized, Unprocessable, responses
 from app.models import AuditEntry
 from app.pagination import Page, PageDep
-from app.schemas.audit import AuditEntryRead, ChainReportRead
+from app.schemas.audit import AuditEntryRead, ChainReportRead, CheckpointRead
 from app.schemas.common import IdQuery, IsoDateTime
 from app.services import audit
 from app.versioning import VersionedRoute
@@ -56,7 +56,38 @@ async def list_audit_entries(
     return await audit.list_entries(session, actor=actor, filters=filters, params=page)
 
 
-@router.get("/verify", response_model=ChainReportRead, responses=responses(Unauthorized, Forbidden))
-async def verify_audit_chain(session: SessionDep, _actor: OversightUser) -> audit.ChainReport:
-    """Recompute the hash chain and report the first broken link, if any."""
-    return await audit.verify_chain(session)
+CheckpointTokens = Annotated[
+    list[Annotated[str, StringConstraints(max_length=audit.MAX_TOKEN_CHARS)]] | None,
+    Query(
+        alias="checkpoint",
+        max_length=audit.MAX_TOKENS,
+        description="Checkpoint tokens kept from POST /audit-log/checkpoints (repeatable).",
+    ),
+]
+
+
+@router.get(
+    "/verify",
+    response_model=ChainReportRead,
+    responses=responses(Unauthorized, Forbidden, audit.InvalidCheckpoint),
+)
+async def verify_audit_chain(
+    session: SessionDep, _actor: OversightUser, tokens: CheckpointTokens = None
+) -> audit.ChainReport:
+    """Recompute the keyed hash chain, compare it with every stored checkpoint and each
+    checkpoint token given, and report the first entry or checkpoint that does not hold."""
+    return await audit.verify_chain(session, tokens=tokens or ())
+
+
+@router.post(
+    "/checkpoints",
+    status_code=200,
+    response_model=CheckpointRead,
+    responses=responses(Unauthorized, Forbidden),
+)
+async def create_audit_checkpoint(session: SessionDep, actor: OversightUser) -> CheckpointRead:
+    """Sign the chain's current head (or hand back the latest checkpoint if nothing was
+    added since) as a token to keep. Whole-chain, for any auditor or admin: it names a count
+    and a hash, nothing of any region's records."""
+    made = await audit.checkpoint(session, actor=actor)
+    return CheckpointRead.model_validate({**made.model_dump(), "token": audit.token(made)})

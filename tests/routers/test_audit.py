@@ -20,6 +20,7 @@ from tests.factories import (
     XUGANG,
     Factory,
     error_fields,
+    pick,
     problem,
     signed_in,
 )
@@ -184,7 +185,7 @@ class TestReadingTheLog:
         about = await all_entries(admin, resource_type="user", resource_id=str(target.id))
         assert [e["action"] for e in about] == ["user.update", "user.create"]
         mine = await all_entries(admin, actor_id=me.id)
-        assert {e["action"] for e in mine} == {"user.update", "region.create"}
+        assert {e["action"] for e in mine} == {"auth.sign_in", "user.update", "region.create"}
         assert await all_entries(admin, action="no.such.action") == []
 
     async def test_filters_by_time_with_timezone_aware_bounds(self, factory: Factory) -> None:
@@ -275,13 +276,16 @@ class TestVerifyingTheChain:
             select(col(AuditEntry.hash)).order_by(col(AuditEntry.id).desc()).limit(1)
         )
         await session.rollback()
-        assert r.json() == {
-            "valid": True,
-            "entries_checked": total,
-            "first_broken_id": None,
-            "reason": None,
-            "last_hash": newest,
-        }
+        assert pick(r.json(), "valid", "entries_checked", "first_broken_id", "reason") == (
+            True,
+            total,
+            None,
+            None,
+        )
+        assert r.json()["last_hash"] == newest
+        assert r.json()["keys"] == [
+            {"kid": "audit-2026", "entries": total, "first_entry_id": 1, "last_entry_id": total}
+        ]
 
     async def test_an_edited_entry_is_reported_as_a_hash_mismatch(
         self, factory: Factory, session: AsyncSession
@@ -293,13 +297,12 @@ class TestVerifyingTheChain:
         tamper = text("UPDATE audit_entries SET changes = :c WHERE id = :id")
         await _bypassing_the_guard(session, tamper, {"c": forged, "id": victim})
         report = (await auditor.get(VERIFY)).json()
-        assert report == {
-            "valid": False,
-            "entries_checked": 2,
-            "first_broken_id": victim,
-            "reason": "hash_mismatch",
-            "last_hash": report["last_hash"],
-        }
+        assert pick(report, "valid", "entries_checked", "first_broken_id", "reason") == (
+            False,
+            2,
+            victim,
+            "hash_mismatch",
+        )
 
     async def test_a_deleted_entry_breaks_the_link_of_the_next_one(
         self, factory: Factory, session: AsyncSession

@@ -1,31 +1,26 @@
-"""The audit log: the one call every write makes, its reading, and the chain check."""
+"""Appending to the log (the one call every write makes) and reading it."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from asgi_correlation_id import correlation_id
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from app.core.db import is_postgres
+from app.core.config import get_settings
+from app.core.db import commit
 from app.masking import mask_fields
-from app.models import AuditEntry
+from app.models import AuditCheckpoint, AuditEntry
 from app.models.base import Syncable, utcnow
 from app.pagination import Page, PageParams, paginate
 from app.scope import Actor, scope_filter
-
-GENESIS = "0" * 64
-# Any fixed 64-bit number: the advisory lock that serialises appends to the chain on PostgreSQL.
-_CHAIN_LOCK = 0x4A6F_6250_6174_6801
-_VERIFY_BATCH = 2000
+from app.services.audit import chain, checkpoints
 
 
 def _jsonable(value: Any) -> Any:
@@ -53,27 +48,6 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
                 entry["after"] = new
             changes[key] = entry
     return changes
-
-
-def entry_hash(entry: AuditEntry) -> str:
-    canonical = json.dumps(
-        {
-            "prev": entry.prev_hash,
-            "at": entry.at.isoformat(),
-            "actor_id": entry.actor_id,
-            "actor_role": entry.actor_role,
-            "action": entry.action,
-            "resource_type": entry.resource_type,
-            "resource_id": entry.resource_id,
-            "region_code": entry.region_code,
-            "changes": entry.changes,
-            "request_id": entry.request_id,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -121,31 +95,41 @@ async def record_many(
 ) -> list[AuditEntry]:
     """Append an entry per change, in order, as :func:`record` does for one: one lock, one
     read of the chain's end, the inserts in one flush and the stamps in one statement per
-    table (a bulk import writes thousands)."""
+    table (a bulk import writes thousands). Passing a multiple of
+    JOBPATH_AUDIT_CHECKPOINT_EVERY in entry ids also seals a checkpoint of the new head."""
     if not changes:
         return []
-    if is_postgres(session):
-        await session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
-    prev = await session.scalar(
-        select(col(AuditEntry.hash)).order_by(col(AuditEntry.id).desc()).limit(1)
-    )
+    await chain.lock(session)
+    end = await chain.head(session)
+    prev, audit_keys = end[1] if end else chain.GENESIS, chain.keys()
     entries = []
     for change in changes:
-        entry = _entry(actor, change, prev or GENESIS)
+        entry = _entry(actor, change)
+        chain.seal(entry, prev=prev, audit_keys=audit_keys)
         entries.append(entry)
         prev = entry.hash
     session.add_all(entries)  # ids follow the order added, and so the chain
     await session.flush()
     await _stamp(session, [(c.stamp, e) for c, e in zip(changes, entries, strict=True) if c.stamp])
+    await _checkpoint_every(session, before=end[0] if end else 0, head=entries[-1])
     return entries
 
 
-def _entry(actor: Actor | None, change: Change, prev: str) -> AuditEntry:
+async def _checkpoint_every(session: AsyncSession, *, before: int, head: AuditEntry) -> None:
+    """An automatic checkpoint when the ids just appended passed a multiple of N: one small
+    count and one insert per N entries, in the appending transaction."""
+    every = get_settings().audit_checkpoint_every
+    assert head.id is not None
+    if every and head.id // every > before // every:
+        await checkpoints.at_head(session, head=(head.id, head.hash))
+
+
+def _entry(actor: Actor | None, change: Change) -> AuditEntry:
     changes = diff(change.before, change.after)
     if change.note:
         note = mask_fields({k: _jsonable(v) for k, v in change.note.items()})
         changes = {**changes, "_note": note}
-    entry = AuditEntry(
+    return AuditEntry(
         at=utcnow(),
         actor_id=actor.id if actor else None,
         actor_role=actor.role.value if actor else None,
@@ -155,11 +139,9 @@ def _entry(actor: Actor | None, change: Change, prev: str) -> AuditEntry:
         region_code=change.region_code,
         changes=changes or None,
         request_id=correlation_id.get(),
-        prev_hash=prev,
+        prev_hash="",
         hash="",
     )
-    entry.hash = entry_hash(entry)
-    return entry
 
 
 async def _stamp(session: AsyncSession, stamped: list[tuple[Syncable, AuditEntry]]) -> None:
@@ -180,6 +162,24 @@ async def _stamp(session: AsyncSession, stamped: list[tuple[Syncable, AuditEntry
         )
         for record_, entry in pairs:
             set_committed_value(record_, "change_seq", entry.id)
+
+
+async def checkpoint(session: AsyncSession, *, actor: Actor | None) -> AuditCheckpoint:
+    """A signed checkpoint of the chain's head, made now unless the latest one already ends
+    there. Making one is audited, and the checkpoint covers its own entry."""
+    await chain.lock(session)
+    end, last = await chain.head(session), await checkpoints.latest(session)
+    if end and last and last.last_entry_id == end[0] and checkpoints.signed(last, chain.keys()):
+        await commit(session, result=last)  # nothing new since: the latest is the head's
+        return last
+    entry = await record(
+        session, actor=actor, action="audit_log.checkpoint", resource_type="audit_log",
+        resource_id="chain",
+    )  # fmt: skip
+    assert entry.id is not None
+    made = await checkpoints.at_head(session, head=(entry.id, entry.hash))
+    await commit(session, result=made)
+    return made
 
 
 @dataclass(frozen=True)
@@ -210,37 +210,3 @@ async def list_entries(
     if filters.until:
         stmt = stmt.where(col(AuditEntry.at) < filters.until)
     return await paginate(session, stmt, keys=[col(AuditEntry.id)], params=params, descending=True)
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    valid: bool
-    entries_checked: int
-    first_broken_id: int | None
-    reason: str | None
-    last_hash: str
-
-
-async def verify_chain(session: AsyncSession) -> ChainReport:
-    """Walk the whole chain in id order; report the first entry whose link or hash is wrong."""
-    expected_prev, checked, after_id = GENESIS, 0, 0
-    while True:
-        batch = (
-            await session.scalars(
-                select(AuditEntry)
-                .where(col(AuditEntry.id) > after_id)
-                .order_by(col(AuditEntry.id))
-                .limit(_VERIFY_BATCH)
-            )
-        ).all()
-        if not batch:
-            return ChainReport(True, checked, None, None, expected_prev)
-        for entry in batch:
-            assert entry.id is not None
-            if entry.prev_hash != expected_prev:
-                return ChainReport(False, checked, entry.id, "broken_link", expected_prev)
-            if entry_hash(entry) != entry.hash:
-                return ChainReport(False, checked, entry.id, "hash_mismatch", expected_prev)
-            expected_prev, after_id = entry.hash, entry.id
-            checked += 1
-        session.expunge_all()
