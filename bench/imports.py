@@ -1,7 +1,13 @@
 """Bulk import: a registry CSV of new labourers through POST /api/v1/workers/import on a real
-server process, against raw COPY of the same rows into a table shaped like `workers`.
+server process, against raw COPY of the same rows into a table shaped like `workers`; and
+how promptly the same server answers /healthz while it imports.
 
     python -m bench.imports [--tier small] [--rows 10000]
+    python -m bench.imports --health [--tier small] [--rows 20000]
+
+``--health`` probes /healthz every 10 ms over its own connection: first with the server
+idle, then during the import of the rows as CSV, then as XLSX (the slow one to read), and
+prints p50 / p99 / max of each side by side.
 
 The rows use an area code no seeded worker has (349999) and are deleted afterwards, so the
 tier stays as seeded.
@@ -10,8 +16,11 @@ tier stays as seeded.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import io
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -85,8 +94,29 @@ class ImportFigures:
     created: int
 
 
-async def measure(tier: str, rows: int) -> ImportFigures:
-    """Import ``rows`` new labourers through a real server, then COPY the same rows raw."""
+@dataclass(frozen=True)
+class _Server:
+    port: int
+    token: str
+    village: str
+
+    async def post_import(self, name: str, content: bytes) -> tuple[float, dict[str, int]]:
+        """Seconds the import took, and its report."""
+        async with httpx.AsyncClient(timeout=None) as client:
+            started = time.perf_counter()
+            r = await client.post(
+                f"http://127.0.0.1:{self.port}/api/v1/workers/import",
+                files={"file": (name, io.BytesIO(content), "application/octet-stream")},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+            seconds = time.perf_counter() - started
+        assert r.status_code == 200, r.text[:500]
+        return seconds, r.json()
+
+
+@contextlib.asynccontextmanager
+async def _serving(tier: str) -> AsyncIterator[tuple[str, _Server]]:
+    """A real server on the tier's database, a signed-in admin, a village to import into."""
     db = await common.prepare_tier(tier)
     conn = await asyncpg.connect(common.libpq_url(db))
     village = await conn.fetchval("SELECT code FROM regions WHERE level = 'village' LIMIT 1")
@@ -95,36 +125,108 @@ async def measure(tier: str, rows: int) -> ImportFigures:
     await (await common.signed_in(app, "bench-admin", "admin", region_code="340000")).aclose()
     await app.state.db.dispose()
     await _clean(db)
-    numbers = id_numbers(rows)
-    content = registry_csv(numbers, village)
     server = common.server(db, PORT)
     try:
         await common.wait_until_up(PORT)
-        token = await common.token(PORT, "bench-admin")
-        async with httpx.AsyncClient(timeout=None) as client:
-            started = time.perf_counter()
-            r = await client.post(
-                f"http://127.0.0.1:{PORT}/api/v1/workers/import",
-                files={"file": ("registry.csv", io.BytesIO(content), "text/csv")},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            seconds = time.perf_counter() - started
-            assert r.status_code == 200, r.text[:500]
-            report = r.json()
+        yield db, _Server(PORT, await common.token(PORT, "bench-admin"), village)
     finally:
         server.terminate()
         server.wait()
-    copy_seconds = await _raw_copy(db, numbers, village)
-    await _clean(db)
+        await _clean(db)
+
+
+async def measure(tier: str, rows: int) -> ImportFigures:
+    """Import ``rows`` new labourers through a real server, then COPY the same rows raw."""
+    numbers = id_numbers(rows)
+    async with _serving(tier) as (db, served):
+        content = registry_csv(numbers, served.village)
+        seconds, report = await served.post_import("registry.csv", content)
+    copy_seconds = await _raw_copy(db, numbers, served.village)
     return ImportFigures(rows, len(content) / 1e6, seconds, copy_seconds, report["created"])
+
+
+def registry_xlsx(numbers: list[str], village: str) -> bytes:
+    """The same rows as :func:`registry_csv`, as a workbook (written as office programs do,
+    one shared-string table)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in registry_csv(numbers, village).decode().splitlines():
+        sheet.append(line.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Probes:
+    label: str
+    latencies_ms: list[float]
+    import_seconds: float | None = None
+
+    @property
+    def p50(self) -> float:
+        return common.p(self.latencies_ms, 50)
+
+    @property
+    def p99(self) -> float:
+        return common.p(self.latencies_ms, 99)
+
+    def line(self) -> str:
+        ms = self.latencies_ms
+        during = f"  (import {self.import_seconds:.1f} s)" if self.import_seconds else ""
+        return (
+            f"  {self.label:<28} p50 {self.p50:7.1f} ms   p99 {self.p99:7.1f} ms"
+            f"   max {max(ms):7.1f} ms   {len(ms):>5} probes{during}"
+        )
+
+
+async def _probe(port: int, *, until: asyncio.Task[object] | None, count: int = 500) -> list[float]:
+    """/healthz latencies, a probe every 10 ms: ``count`` of them, or until ``until`` ends."""
+    out: list[float] = []
+    async with httpx.AsyncClient(timeout=None) as client:
+        while (len(out) < count) if until is None else not until.done():
+            started = time.perf_counter()
+            r = await client.get(f"http://127.0.0.1:{port}/healthz")
+            out.append((time.perf_counter() - started) * 1000)
+            assert r.status_code == 200, r.text
+            await asyncio.sleep(0.01)
+    return out
+
+
+async def measure_health(tier: str, rows: int) -> list[Probes]:
+    """/healthz idle, then during the import of ``rows`` labourers as CSV and as XLSX."""
+    numbers = id_numbers(rows)
+    async with _serving(tier) as (db, served):
+        results = [Probes("idle", await _probe(served.port, until=None))]
+        files = [("CSV", registry_csv(numbers, served.village))]
+        files.append(("XLSX", registry_xlsx(numbers, served.village)))
+        for kind, content in files:
+            await _clean(db)
+            importing = asyncio.create_task(served.post_import(f"registry.{kind.lower()}", content))
+            latencies = await _probe(served.port, until=importing)
+            seconds, report = await importing
+            assert report["created"] == rows, report["created"]
+            size = f"{len(content) / 1e6:.1f} MB"
+            results.append(Probes(f"during {kind} import ({size})", latencies, seconds))
+    return results
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tier", default="small")
-    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=None, help="10,000; 20,000 with --health")
+    parser.add_argument("--health", action="store_true", help="/healthz latency during imports")
     args = parser.parse_args()
-    f = await measure(args.tier, args.rows)
+    if args.health:
+        rows = args.rows or 20_000
+        print(f"\n/healthz on one server process, tier {args.tier}, {rows:,}-row imports")
+        for probes in await measure_health(args.tier, rows):
+            print(probes.line())
+        return
+    f = await measure(args.tier, args.rows or 10_000)
     print(f"\nbulk import, tier {args.tier}: {f.rows:,} rows ({f.megabytes:.1f} MB CSV)")
     print(f"  API import : {f.seconds:6.1f} s = {f.rows / f.seconds:>9,.0f} rows/s "
           f"(created {f.created})")  # fmt: skip

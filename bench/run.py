@@ -8,7 +8,7 @@ baseline (bench/baseline.py) with the same worker processes and pool size, drive
 endpoint with wrk (installed with apt-get when missing) at a fixed concurrency, counts the
 database round trips per request from the server's statement log, and prints one table;
 then, on the last tier, the claims export, the bulk import and concurrent hires beside their
-raw counterparts (`psql \\copy`, raw COPY).
+raw counterparts (`psql \\copy`, raw COPY), and /healthz while 20,000 rows are imported.
 """
 
 from __future__ import annotations
@@ -319,6 +319,12 @@ async def bulk_figures(args: argparse.Namespace) -> list[str]:
         f"{tier:<6} {f'bulk import ({i.rows:,} rows)':<40} {i.rows / i.seconds:>9,.0f} rows/s"
         f"  {i.copy_seconds / i.seconds:5.3f}x raw COPY  ({i.seconds:.0f} s)"
     )
+    idle, *during = await imports.measure_health(tier, 20_000)
+    for probes in during:
+        lines.append(
+            f"{tier:<6} {f'/healthz {probes.label}':<40} p50 {probes.p50:6.1f} ms  p99 "
+            f"{probes.p99:6.1f} ms  (idle: {idle.p50:.1f} / {idle.p99:.1f} ms)"
+        )
     db = await common.prepare_tier(tier)
     app = common.bench_app(db)
     hires, seconds, conflicts = await matching._hire_throughput(app, db, 16, 20)
