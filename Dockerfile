@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t jobpath .
 # Run:   docker run -p 8000:8000 -e DATABASE_URL=postgresql+asyncpg://... \
-#          -e JOBPATH_JWT_KEYS='{"2026-11":"<48+ random chars>"}' -e JOBPATH_ENVIRONMENT=production jobpath
+#          -e JOBPATH_JWT_KEYS='{"2026-11":"<48+ random chars>"}' \
+#          -e JOBPATH_AUDIT_KEYS='{"2026-12":"<48+ random chars, not the JWT key>"}' \
+#          -e JOBPATH_ENVIRONMENT=production jobpath
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1

@@ -322,7 +322,8 @@ async def seed(url: str, tier: Tier) -> None:
         )
         await conn.execute(
             "TRUNCATE regions, households, workers, visits, users, employers, vacancies,"
-            " referrals, employments, follow_ups, recruitment_events, audit_entries, claims,"
+            " referrals, employments, follow_ups, recruitment_events, audit_entries,"
+            " audit_checkpoints, claims,"
             " claim_periods, claim_reviews, subsidy_policies, enrolments, training_sessions,"
             " training_courses, targets, service_stations,"
             " idempotency_records, auth_sessions, refresh_tokens, login_throttle CASCADE"
