@@ -10,7 +10,7 @@ route can back-date what another refuses:
 | a job's end | its start | today (or its start, when it has not begun) |
 | a follow-up check | the job's start | today |
 | a training day, a completion | the session's start, the enrolment | the session's end, today |
-| the months a claim covers | the month its employment started | the end of the last month past |
+| the months a claim covers | the month its employment started | the end of a month now over |
 | a visit | — (an offline phone uploads old visits) | now + ``CLOCK_SKEW`` |
 | a recruitment event | — (a fair recorded after it was held) | ``EVENT_AHEAD`` from today |
 | attending an event, a referral from it | the event's day | — |
@@ -157,12 +157,15 @@ def claim_months(
     first: date, last_day: date, *, evidence_start: date | None, evidence: str
 ) -> None:
     """The months a claim covers begin no earlier than the month its evidence began (claims
-    count whole months) and end no later than today: nothing is claimed ahead of being earned.
+    count whole months) and end with a month that is over: nothing is claimed ahead of being
+    earned.
     ``first`` is the first month's first day, ``last_day`` the last month's last day."""
     if evidence_start is not None:
         earliest = evidence_start.replace(day=1)
         not_before("body.period_start", first, earliest=earliest, since=evidence)
-    not_after("body.period_end", last_day, latest=today(), limit="today: the month has not ended")
+    # A month is earned once it is over: its last day is yesterday at the latest.
+    over = today() - timedelta(days=1)
+    not_after("body.period_end", last_day, latest=over, limit="the last day of a month now over")
 
 
 def visit_time(value: datetime) -> None:
