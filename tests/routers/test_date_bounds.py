@@ -363,3 +363,69 @@ class TestRecruitmentEvents:
         assert await count_rows(session, EventAttendee) == 0
         assert await count_rows(session, Referral) == 0
         await refer(cw, worker["id"], vacancy["id"])  # without the event, the referral is fine
+
+
+# Every date a request body carries, and the rule of app/services/date_bounds.py that bounds
+# it, or why none does. A new date field fails the guard below until it is placed here.
+BOUNDED = {
+    ("Hire", "start_date"): "hire_start",
+    ("EmploymentCreate", "start_date"): "employment_start",
+    ("EmploymentEnd", "end_date"): "employment_end",
+    ("FollowUpRecord", "checked_on"): "follow_up_check",
+    ("AttendanceCreate", "day"): "training_day",
+    ("Completion", "completed_on"): "training_day",
+    ("ClaimCreate", "period_start"): "claim_months",
+    ("ClaimCreate", "period_end"): "claim_months",
+    ("ClaimUpdate", "period_start"): "claim_months",
+    ("ClaimUpdate", "period_end"): "claim_months",
+    ("WorkerVisitCreate", "visited_at"): "visit_time",
+    ("HouseholdVisitCreate", "visited_at"): "visit_time",
+    ("EventCreate", "date"): "event_date",
+}
+UNBOUNDED = {
+    # Admins plan sessions ahead and record past ones; what a worker did in a session is
+    # bounded by their enrolment (training_day), so a session's dates earn nothing alone.
+    ("SessionCreate", "start_date"),
+    ("SessionCreate", "end_date"),
+    ("SessionUpdate", "start_date"),
+    ("SessionUpdate", "end_date"),
+    # A policy's validity is the programme's rule, not a record's history.
+    ("PolicyCreate", "valid_from"),
+    ("PolicyCreate", "valid_to"),
+    ("PolicyUpdate", "valid_from"),
+    ("PolicyUpdate", "valid_to"),
+}
+
+
+def _dated_fields() -> set[tuple[str, str]]:
+    import importlib
+    import pkgutil
+    import typing
+    from datetime import date, datetime
+
+    from pydantic import AwareDatetime, NaiveDatetime
+
+    import app.schemas
+    from app.schemas.common import RequestModel
+
+    def types(hint: Any) -> set[Any]:
+        args = typing.get_args(hint)
+        return set().union(*(types(a) for a in args)) if args else {hint}
+
+    dated = {date, datetime, AwareDatetime, NaiveDatetime}
+    found: set[tuple[str, str]] = set()
+    for module in pkgutil.iter_modules(app.schemas.__path__):
+        for value in vars(importlib.import_module(f"app.schemas.{module.name}")).values():
+            # Private bases (``_VisitFields``) are checked through the bodies built on them.
+            public = isinstance(value, type) and not value.__name__.startswith("_")
+            if public and issubclass(value, RequestModel):
+                found |= {(value.__name__, name) for name, info in value.model_fields.items()
+                          if types(info.annotation) & dated}  # fmt: skip
+    return found
+
+
+def test_every_date_a_request_sets_is_bounded_or_says_why_not() -> None:
+    import app.services.date_bounds as rules
+
+    assert _dated_fields() == set(BOUNDED) | UNBOUNDED
+    assert all(callable(getattr(rules, rule, None)) for rule in BOUNDED.values())
