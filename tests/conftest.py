@@ -20,6 +20,9 @@ os.environ.update(
         # Cheap hashing keeps the suite fast; the production defaults are in Settings.
         "JOBPATH_ARGON2_TIME_COST": "1",
         "JOBPATH_ARGON2_MEMORY_KIB": "64",
+        # The factories count days in UTC (tests.factories.on): so does the test service, at
+        # any hour CI runs; the programme's +8 is tested on its own (test_date_bounds).
+        "JOBPATH_UTC_OFFSET_HOURS": "0",
         "JOBPATH_JWT_KEYS": json.dumps({"test-2026": "t" * 48, "test-old": "o" * 48}),
         "JOBPATH_JWT_ACTIVE_KID": "test-2026",
         "JOBPATH_AUDIT_KEYS": json.dumps({"audit-2026": "a" * 48, "audit-old": "b" * 48}),

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     stable_employment_days: int = Field(default=180, ge=1)
+    utc_offset_hours: int = Field(
+        default=8,
+        ge=-12,
+        le=14,
+        description="The programme's time zone as hours from UTC: the latest day a user may "
+        "enter as today (China, no daylight saving: 8).",
+    )
     follow_up_months: list[int] = Field(default_factory=lambda: [1, 3, 6, 12])
     attachment_dir: Path | None = Field(
         default=None, description="Where evidence files are kept (default: data_dir/attachments)."

@@ -15,7 +15,9 @@ route can back-date what another refuses:
 | a recruitment event | — (a fair recorded after it was held) | ``EVENT_AHEAD`` from today |
 | attending an event, a referral from it | the event's day | — |
 
-"The day" of a stored moment is its UTC date, as the service counts days everywhere. Each
+"The day" of a stored moment is its UTC date, as the service counts days everywhere; the
+latest day a user may set is the programme's own day (:func:`local_today`), which in 潘集区
+starts eight hours before UTC's. Each
 refusal is a 422 with its own code — ``date_before_history``, ``date_in_future``,
 ``date_outside_session``, ``event_not_yet_held`` — and a per-field error naming the field;
 the check runs before anything is written. Genuinely older history is not everyday input: it
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from app.core.config import get_settings
 from app.errors import FieldError, Unprocessable
 from app.models import Enrolment, TrainingSession
 
@@ -67,6 +70,14 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+def local_today(now: datetime | None = None) -> date:
+    """The day it is where the programme runs (``JOBPATH_UTC_OFFSET_HOURS``, Beijing's +8 by
+    default): the latest day a user may call "today". A caseworker recording this morning's
+    class at 07:30 in 潘集区 is on a day the UTC clock reaches only at 08:00."""
+    offset = timedelta(hours=get_settings().utc_offset_hours)
+    return ((now or datetime.now(UTC)) + offset).date()
+
+
 def day_of(moment: datetime) -> date:
     """The UTC day of a stored moment (e.g. when a record was created)."""
     return moment.astimezone(UTC).date()
@@ -103,7 +114,7 @@ def not_after(field: str, value: date, *, latest: date, limit: str = "today") ->
 
 def _start(field: str, value: date, *, earliest: date, since: str) -> None:
     not_before(field, value, earliest=earliest, since=since)
-    ahead = today() + START_AHEAD
+    ahead = local_today() + START_AHEAD
     not_after(field, value, latest=ahead, limit=f"{START_AHEAD.days} days from today")
 
 
@@ -125,13 +136,13 @@ def employment_end(value: date, *, start: date) -> None:
     """A job ends on or after its start and not after today — or, for a job that has not begun,
     on its start day (the hire fell through)."""
     not_before("body.end_date", value, earliest=start, since="the employment started")
-    not_after("body.end_date", value, latest=max(today(), start))
+    not_after("body.end_date", value, latest=max(local_today(), start))
 
 
 def follow_up_check(value: date, *, start: date) -> None:
     """A follow-up check is made between the job's start and today."""
     not_before("body.checked_on", value, earliest=start, since="the employment started")
-    not_after("body.checked_on", value, latest=today())
+    not_after("body.checked_on", value, latest=local_today())
 
 
 def training_day(
@@ -150,7 +161,7 @@ def training_day(
         )
     enrolled = day_of(enrolment.created_at)
     not_before(field, value, earliest=enrolled, since="the worker was enrolled")
-    not_after(field, value, latest=today())
+    not_after(field, value, latest=local_today())
 
 
 def claim_months(
@@ -164,7 +175,7 @@ def claim_months(
         earliest = evidence_start.replace(day=1)
         not_before("body.period_start", first, earliest=earliest, since=evidence)
     # A month is earned once it is over: its last day is yesterday at the latest.
-    over = today() - timedelta(days=1)
+    over = local_today() - timedelta(days=1)
     not_after("body.period_end", last_day, latest=over, limit="the last day of a month now over")
 
 
@@ -182,12 +193,12 @@ def visit_time(value: datetime) -> None:
 
 def event_date(value: date) -> None:
     """A recruitment event is planned at most ``EVENT_AHEAD``; past events may be recorded."""
-    not_after("body.date", value, latest=today() + EVENT_AHEAD, limit="a year from today")
+    not_after("body.date", value, latest=local_today() + EVENT_AHEAD, limit="a year from today")
 
 
 def event_held(field: str, held_on: date) -> None:
     """Attendance at an event, or a referral made at it, comes on or after the event's day."""
-    if today() < held_on:
+    if local_today() < held_on:
         message = f"the event is held on {held_on.isoformat()}"
         raise EventNotYetHeld(
             f"{message.capitalize()}; nothing can have come of it yet.",

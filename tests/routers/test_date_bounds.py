@@ -429,3 +429,23 @@ def test_every_date_a_request_sets_is_bounded_or_says_why_not() -> None:
 
     assert _dated_fields() == set(BOUNDED) | UNBOUNDED
     assert all(callable(getattr(rules, rule, None)) for rule in BOUNDED.values())
+
+
+class TestTheProgrammesDay:
+    """The latest day a user may enter is the day it is in 潘集区 (UTC+8), not in UTC."""
+
+    def test_at_half_past_seven_in_beijing_today_is_already_the_next_utc_day(self) -> None:
+        from datetime import UTC, date, datetime
+
+        from app.core.config import get_settings
+        from app.services.date_bounds import local_today
+
+        settings = get_settings()
+        before = settings.utc_offset_hours
+        settings.utc_offset_hours = 8
+        try:
+            half_past_seven = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)  # 12-04 07:30 Beijing
+            assert local_today(half_past_seven) == date(2026, 12, 4)
+            assert local_today(datetime(2026, 12, 3, 15, 59, tzinfo=UTC)) == date(2026, 12, 3)
+        finally:
+            settings.utc_offset_hours = before
