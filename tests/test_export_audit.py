@@ -116,3 +116,15 @@ async def test_the_stats_report_is_audited(factory: Factory) -> None:
     assert mine["region_code"] == QIJI
     assert mine["changes"]["_note"] == {"format": "xlsx", "year": 2026}
     assert (by_cw["actor_role"], by_cw["changes"]["_note"]["year"]) == ("caseworker", 2025)
+
+
+async def test_an_export_filtered_by_dates_is_audited_with_them(factory: Factory) -> None:
+    """The period filters are dates: they reach the audit entry as ISO text (this once
+    answered 500, the chain's JSON refusing a date)."""
+    await _drafts(factory, 1)
+    auditor = await factory.as_role("auditor", region=QIJI)
+    window = {"period_from": "2020-01-01", "period_to": "2099-12-31"}
+    r = await auditor.get(f"{CLAIMS}/export", params={"format": "csv", **window})
+    assert r.status_code == 200, r.text
+    [entry] = await _entries(auditor, "claim.export")
+    assert entry["changes"]["_note"]["filters"] == window

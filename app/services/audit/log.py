@@ -24,12 +24,18 @@ from app.services.audit import chain, checkpoints
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it, however deep its dates, times and sets sit (an export's
+    note carries its filters, dates among them)."""
     if isinstance(value, datetime):
         return value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
     return value
 
 
