@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -114,10 +115,25 @@ def audit_checkpoint() -> None:
     typer.echo(json.dumps(asyncio.run(run()), ensure_ascii=False))
 
 
+def _explained(work: Coroutine[Any, Any, None], *, refused: str) -> None:
+    """Run ``work``; a refusal by the rules (a weak password, an unknown region) is printed as
+    a sentence and exit status 1, not a traceback."""
+    from app.errors import AppError
+
+    try:
+        asyncio.run(work)
+    except AppError as exc:
+        typer.echo(f"{refused}: {exc.detail}", err=True)
+        for err in exc.errors or []:
+            # The option's name, not the API's body path (a weak --password says why).
+            typer.echo(f"  {err.field.removeprefix('body.')}: {err.message}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @cli.command("seed-demo")
 def seed_demo() -> None:
     """Add the demo district and users to an empty database."""
-    asyncio.run(_seed_demo())
+    _explained(_seed_demo(), refused="Demo data not added")
 
 
 def server_options(*, host: str, port: int, workers: int, limit_concurrency: int) -> dict[str, Any]:
@@ -157,7 +173,7 @@ def serve(
 
     migrate_to_head()
     if demo:
-        asyncio.run(_seed_demo())
+        _explained(_seed_demo(), refused="Demo data not added")
     typer.echo(f"JobPath on http://{host}:{port}/docs")
     options = server_options(
         host=host, port=port, workers=workers, limit_concurrency=limit_concurrency
@@ -177,7 +193,6 @@ def create_user(
     ] = "",
 ) -> None:
     """Create a user (e.g. the first admin of a production database)."""
-    from app.errors import AppError
     from app.services import users
 
     async def run() -> None:
@@ -198,14 +213,7 @@ def create_user(
         finally:
             await db.engine.dispose()
 
-    try:
-        asyncio.run(run())
-    except AppError as exc:
-        typer.echo(f"Not created: {exc.detail}", err=True)
-        for err in exc.errors or []:
-            # The option's name, not the API's body path (a weak --password says why).
-            typer.echo(f"  {err.field.removeprefix('body.')}: {err.message}", err=True)
-        raise typer.Exit(1) from exc
+    _explained(run(), refused="Not created")
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 import anyio.to_thread
 import pytest
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli import migrate_to_head
 from app.main import create_app
@@ -58,3 +59,30 @@ async def test_each_demo_user_sees_the_demo_district_as_their_role_allows(
     auditor = await signed_in(demo_client, "auditor")
     verified = (await demo_client.get("/api/v1/audit-log/verify", headers=auditor)).json()
     assert verified["valid"] is True
+
+
+async def test_a_weak_demo_password_adds_nothing_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, session: AsyncSession
+) -> None:
+    """`jobpath seed-demo` (and `serve`) with JOBPATH_DEMO_PASSWORD=aaaaaaaaaaaa: a sentence
+    and exit status 1, not a traceback, and no user written."""
+    from pydantic import SecretStr
+    from sqlalchemy import func, select
+    from typer.testing import CliRunner
+
+    from app import cli as cli_module
+    from app.core.config import get_settings
+    from app.models import User
+
+    settings = get_settings().model_copy(
+        update={"database_url": database_url, "demo_password": SecretStr("aaaaaaaaaaaa")}
+    )
+    monkeypatch.setattr(cli_module, "get_settings", lambda: settings)
+    result = await anyio.to_thread.run_sync(
+        lambda: CliRunner().invoke(cli_module.cli, ["seed-demo"])
+    )
+    assert result.exit_code == 1, result.output
+    assert "Demo data not added" in result.stderr
+    assert "Traceback" not in result.output
+    assert "aaaaaaaaaaaa" not in result.output
+    assert await session.scalar(select(func.count()).select_from(User)) == 0
