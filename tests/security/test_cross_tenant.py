@@ -1,6 +1,7 @@
 """Cross-tenant probes: a caseworker of another township, another employer, an auditor of
-another township and an admin of another township try every route that takes an id of the first tenant's records — read, edit,
-delete, move — and every list, search, export and sync that could carry them.
+another township and an admin of another township try every route that takes an id of the
+first tenant's records — read, edit, delete, move, review — and every list, search, export
+and sync that could carry them.
 
 The first tenant is 祁集镇 (a caseworker's households, workers, visits, referrals to a vacancy
 of employer A, the hire, follow-ups, a self-employment, an enrolment, a claim with its evidence
