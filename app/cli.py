@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import get_settings
 from app.core.db import Database, create_engine
-from app.models import Role
+from app.models import RegionLevel, Role
 
 if TYPE_CHECKING:
     from app.services.audit import LegacyOutcome
@@ -62,17 +63,24 @@ async def _seal_legacy_chain(database_url: str | None) -> LegacyOutcome | None:
         await engine.dispose()
 
 
+@asynccontextmanager
+async def _session() -> AsyncIterator[AsyncSession]:
+    """A session on the configured database for one command; the engine is closed after."""
+    db = Database.from_settings(get_settings())
+    try:
+        async with db.sessionmaker() as session:
+            yield session
+    finally:
+        await db.engine.dispose()
+
+
 async def _seed_demo() -> None:
     from app.services import demo
 
     settings = get_settings()
-    db = Database.from_settings(settings)
-    try:
-        async with db.sessionmaker() as session:
-            password = settings.demo_password.get_secret_value() if settings.demo_password else None
-            result = await demo.seed(session, password=password)
-    finally:
-        await db.engine.dispose()
+    async with _session() as session:
+        password = settings.demo_password.get_secret_value() if settings.demo_password else None
+        result = await demo.seed(session, password=password)
     if not result.created:
         typer.echo("The database already has users; demo data not added.")
         return
@@ -104,13 +112,9 @@ def audit_checkpoint() -> None:
     from app.services import audit
 
     async def run() -> dict[str, object]:
-        db = Database.from_settings(get_settings())
-        try:
-            async with db.sessionmaker() as session:
-                made = await audit.checkpoint(session, actor=None)
-                return {**made.model_dump(mode="json"), "token": audit.token(made)}
-        finally:
-            await db.engine.dispose()
+        async with _session() as session:
+            made = await audit.checkpoint(session, actor=None)
+            return {**made.model_dump(mode="json"), "token": audit.token(made)}
 
     typer.echo(json.dumps(asyncio.run(run()), ensure_ascii=False))
 
@@ -196,24 +200,41 @@ def create_user(
     from app.services import users
 
     async def run() -> None:
-        db = Database.from_settings(get_settings())
-        try:
-            async with db.sessionmaker() as session:
-                user = await users.create(
-                    session,
-                    actor=None,
-                    username=username,
-                    full_name=full_name,
-                    role=role,
-                    password=password,
-                    region_code=region,
-                    employer_id=employer_id,
-                )
-                typer.echo(f"Created user {user.username} (id {user.id}, {user.role}).")
-        finally:
-            await db.engine.dispose()
+        async with _session() as session:
+            user = await users.create(
+                session,
+                actor=None,
+                username=username,
+                full_name=full_name,
+                role=role,
+                password=password,
+                region_code=region,
+                employer_id=employer_id,
+            )
+            typer.echo(f"Created user {user.username} (id {user.id}, {user.role}).")
 
     _explained(run(), refused="Not created")
+
+
+@cli.command("add-region")
+def add_region(
+    code: Annotated[str, typer.Argument(help="Administrative-division code, e.g. 340406.")],
+    name: Annotated[str, typer.Argument(help="Its name, e.g. 潘集区.")],
+    level: Annotated[RegionLevel, typer.Option(help="province, city, district, township, village")],
+    parent: Annotated[str | None, typer.Option(help="The code of the region above.")] = None,
+) -> None:
+    """Add a region (audited), e.g. the district of a fresh production database before its
+    first admin; further regions can then be added by that admin through the API."""
+    from app.services import regions
+
+    async def run() -> None:
+        async with _session() as session:
+            region = await regions.create(
+                session, actor=None, code=code, name=name, level=level, parent_code=parent
+            )
+            typer.echo(f"Added region {region.code} {region.name} ({region.level}).")
+
+    _explained(run(), refused="Not added")
 
 
 @cli.command()

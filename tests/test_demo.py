@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 import pytest
@@ -86,3 +87,39 @@ async def test_a_weak_demo_password_adds_nothing_and_says_why(
     assert "Traceback" not in result.output
     assert "aaaaaaaaaaaa" not in result.output
     assert await session.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_the_production_recipe_adds_a_district_and_its_first_admin(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, session: AsyncSession
+) -> None:
+    """README: `jobpath add-region CODE NAME --level district`, then `jobpath create-user …
+    --region CODE` — on a database with no such region yet; a code taken twice is refused."""
+    from sqlalchemy import func, select
+    from sqlmodel import col
+    from typer.testing import CliRunner
+
+    from app import cli as cli_module
+    from app.core.config import get_settings
+    from app.models import AuditEntry, User
+
+    settings = get_settings().model_copy(update={"database_url": database_url})
+    monkeypatch.setattr(cli_module, "get_settings", lambda: settings)
+
+    async def run(*args: str) -> Any:
+        return await anyio.to_thread.run_sync(lambda: CliRunner().invoke(cli_module.cli, args))
+
+    added = await run("add-region", "340421", "凤台县", "--level", "district")
+    assert added.exit_code == 0, added.output
+    admin = await run("create-user", "fengtai", "--role", "admin", "--full-name", "县就业局",
+                      "--region", "340421", "--password", "Lantern-quarry-harbor-97")  # fmt: skip
+    assert admin.exit_code == 0, admin.output
+    again = await run("add-region", "340421", "凤台县", "--level", "district")
+    assert again.exit_code == 1
+    assert "Not added" in again.stderr
+    assert await session.scalar(select(func.count()).select_from(User)) == 1
+    audited = await session.scalar(
+        select(func.count()).where(
+            col(AuditEntry.action) == "region.create", col(AuditEntry.resource_id) == "340421"
+        )
+    )
+    assert audited == 1

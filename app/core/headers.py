@@ -28,11 +28,14 @@ DOCS_CSP = "frame-ancestors 'none'"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+_DOCS_HEADERS = {**ALWAYS, "Content-Security-Policy": DOCS_CSP}
+_API_HEADERS = {**ALWAYS, "Content-Security-Policy": API_CSP, **NO_STORE}
+
+
 def for_path(path: str, *, docs_paths: frozenset[str] = frozenset()) -> dict[str, str]:
-    """The headers an answer to ``path`` carries (a route's own CSP or Cache-Control wins)."""
-    if path in docs_paths:
-        return {**ALWAYS, "Content-Security-Policy": DOCS_CSP}
-    return {**ALWAYS, "Content-Security-Policy": API_CSP, **NO_STORE}
+    """The headers an answer to ``path`` carries (a route's own CSP or Cache-Control wins);
+    built once, not per request: callers only read them."""
+    return _DOCS_HEADERS if path in docs_paths else _API_HEADERS
 
 
 class SecurityHeadersMiddleware:

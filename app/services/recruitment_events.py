@@ -27,7 +27,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.pagination import Page, PageParams, paginate
 from app.schemas.recruitment_events import EventDetail, EventOutcomes, EventRead
-from app.scope import EVERYWHERE, Actor, path_in_scope, scope_filter
+from app.scope import EVERYWHERE, Actor, scope_filter
 from app.services import audit, date_bounds, regions, workers
 
 
@@ -110,13 +110,7 @@ async def _take_part(
 
 async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> EventDetail:
     date_bounds.event_date(data["date"])
-    region = await regions.require(session, code=data["region_code"])
-    if not path_in_scope(actor, region.path):
-        raise Unprocessable(
-            "A recruitment event is held in your own region.",
-            errors=[FieldError(field="body.region_code", message="not in your scope",
-                               type="region_scope")],
-        )  # fmt: skip
+    await regions.require_in_scope(session, actor=actor, code=data["region_code"])
     event = RecruitmentEvent(
         name=data["name"], campaign=data["campaign"], date=data["date"], place=data["place"],
         region_code=data["region_code"], created_by=actor.id,
