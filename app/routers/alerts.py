@@ -11,7 +11,12 @@ from app.versioning import VersionedRoute
 router = APIRouter(route_class=VersionedRoute, prefix="/audit", tags=["audit"])
 
 
-@router.get("/alerts", response_model=list[Alert], responses=responses(Unauthorized, Forbidden))
+@router.get(
+    "/alerts",
+    operation_id="listAlerts",
+    response_model=list[Alert],
+    responses=responses(Unauthorized, Forbidden),
+)
 async def list_alerts(session: SessionDep, actor: OversightUser) -> list[Alert]:
     """The checks that catch ghost workers and double pay, over the claims of your scope:
     paid months after a job ended, claims with no evidence behind them, a phone or bank

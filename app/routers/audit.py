@@ -30,6 +30,7 @@ UTCTime = Annotated[IsoDateTime, AfterValidator(_in_utc)]
 
 @router.get(
     "",
+    operation_id="listAuditEntries",
     response_model=Page[AuditEntryRead],
     responses=responses(Unauthorized, Forbidden, Unprocessable),
 )
@@ -68,6 +69,7 @@ CheckpointTokens = Annotated[
 
 @router.get(
     "/verify",
+    operation_id="verifyAuditChain",
     response_model=ChainReportRead,
     responses=responses(Unauthorized, Forbidden, audit.InvalidCheckpoint),
 )
@@ -81,6 +83,7 @@ async def verify_audit_chain(
 
 @router.post(
     "/checkpoints",
+    operation_id="createAuditCheckpoint",
     status_code=200,
     response_model=CheckpointRead,
     responses=responses(Unauthorized, Forbidden),

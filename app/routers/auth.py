@@ -17,6 +17,7 @@ router = APIRouter(route_class=VersionedRoute, prefix="/auth", tags=["auth"])
 
 @router.post(
     "/token",
+    operation_id="signIn",
     response_model=TokenResponse,
     responses=responses(Unauthorized, TooManyRequests),
 )
@@ -37,21 +38,33 @@ async def token(
     return TokenResponse.model_validate(pair)
 
 
-@router.post("/refresh", response_model=TokenResponse, responses=responses(Unauthorized))
+@router.post(
+    "/refresh",
+    operation_id="refreshToken",
+    response_model=TokenResponse,
+    responses=responses(Unauthorized),
+)
 async def refresh(body: RefreshRequest, session: SessionDep) -> TokenResponse:
     """Trade a refresh token for a new pair; the old refresh token is spent."""
     pair = await auth.refresh(session, refresh_token=body.refresh_token)
     return TokenResponse.model_validate(pair)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=responses(Unauthorized))
+@router.post(
+    "/logout",
+    operation_id="signOut",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(Unauthorized),
+)
 async def logout(session: SessionDep, actor: CurrentUser) -> Response:
     """End this sign-in: its access and refresh tokens stop working."""
     await auth.logout(session, actor=actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", response_model=UserRead, responses=responses(Unauthorized))
+@router.get(
+    "/me", operation_id="getCurrentUser", response_model=UserRead, responses=responses(Unauthorized)
+)
 async def me(session: SessionDep, actor: CurrentUser) -> UserRead:
     """The signed-in user."""
     return UserRead.model_validate(await users.get_self(session, actor=actor))
@@ -59,6 +72,7 @@ async def me(session: SessionDep, actor: CurrentUser) -> UserRead:
 
 @router.post(
     "/password",
+    operation_id="changePassword",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(Unauthorized, Unprocessable, TooManyRequests),
 )

@@ -86,6 +86,7 @@ FiltersDep = Annotated[claims.ClaimFilters, Depends(_filters)]
 
 @router.post(
     "",
+    operation_id="createClaim",
     response_model=ClaimRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Conflict, Unprocessable),
@@ -99,7 +100,12 @@ async def create_claim(
     return await claims.create(session, actor=actor, data=body.model_dump())
 
 
-@router.get("", response_model=Page[ClaimRead], responses=responses(*_READ, Unprocessable))
+@router.get(
+    "",
+    operation_id="listClaims",
+    response_model=Page[ClaimRead],
+    responses=responses(*_READ, Unprocessable),
+)
 async def list_claims(
     session: SessionDep, actor: CurrentUser, page: PageDep, filters: FiltersDep
 ) -> Page[ClaimRead]:
@@ -110,6 +116,7 @@ async def list_claims(
 
 @router.get(
     "/public-notice",
+    operation_id="listClaimsPublicNotice",
     response_model=Page[PublicNoticeItem],
     responses=responses(Unauthorized, NotFound, Unprocessable),  # 404: no such `region`
 )
@@ -123,6 +130,7 @@ async def list_public_notice(
 
 @router.get(
     "/export",
+    operation_id="exportClaims",
     responses={
         200: {
             "content": {t: {} for t in claims_export.CONTENT_TYPES.values()},
@@ -154,7 +162,9 @@ async def export_claims(
     )
 
 
-@router.get("/{claim_id}", response_model=ClaimDetail, responses=responses(*_READ))
+@router.get(
+    "/{claim_id}", operation_id="getClaim", response_model=ClaimDetail, responses=responses(*_READ)
+)
 async def get_claim(claim_id: IdPath, session: SessionDep, actor: CurrentUser) -> ClaimDetail:
     """One claim with its evidence, attachments, reviews and findings; claimed, approved and
     paid amounts side by side."""
@@ -163,6 +173,7 @@ async def get_claim(claim_id: IdPath, session: SessionDep, actor: CurrentUser) -
 
 @router.patch(
     "/{claim_id}",
+    operation_id="updateClaim",
     response_model=ClaimRead,
     responses=responses(*_READ, Conflict, Unprocessable, PreconditionFailed, PreconditionRequired),
 )
@@ -184,7 +195,12 @@ async def update_claim(
     )
 
 
-@router.get("/{claim_id}/history", response_model=list[AuditEntryRead], responses=responses(*_READ))
+@router.get(
+    "/{claim_id}/history",
+    operation_id="getClaimHistory",
+    response_model=list[AuditEntryRead],
+    responses=responses(*_READ),
+)
 async def get_claim_history(
     claim_id: IdPath, session: SessionDep, actor: CurrentUser
 ) -> list[AuditEntry]:
@@ -192,13 +208,17 @@ async def get_claim_history(
     return await claims.history(session, actor=actor, claim_id=claim_id)
 
 
-@router.post("/{claim_id}/submit", response_model=ClaimRead, responses=_MOVE)
+@router.post(
+    "/{claim_id}/submit", operation_id="submitClaim", response_model=ClaimRead, responses=_MOVE
+)
 async def submit_claim(claim_id: IdPath, session: SessionDep, actor: ActingUser) -> ClaimRead:
     """Submit a draft for review (the filer's side)."""
     return await claims.submit(session, actor=actor, claim_id=claim_id)
 
 
-@router.post("/{claim_id}/approve", response_model=ClaimRead, responses=_MOVE)
+@router.post(
+    "/{claim_id}/approve", operation_id="approveClaim", response_model=ClaimRead, responses=_MOVE
+)
 async def approve_claim(claim_id: IdPath, session: SessionDep, actor: AdminUser) -> ClaimRead:
     """Approve the current review stage (admins; never the filer, each stage a different
     person; a stage named for a level, such as `district_approval`, by an admin of that level
@@ -206,7 +226,9 @@ async def approve_claim(claim_id: IdPath, session: SessionDep, actor: AdminUser)
     return await claims.approve(session, actor=actor, claim_id=claim_id)
 
 
-@router.post("/{claim_id}/reject", response_model=ClaimRead, responses=_MOVE)
+@router.post(
+    "/{claim_id}/reject", operation_id="rejectClaim", response_model=ClaimRead, responses=_MOVE
+)
 async def reject_claim(
     claim_id: IdPath, body: Reason, session: SessionDep, actor: AdminUser
 ) -> ClaimRead:
@@ -214,7 +236,9 @@ async def reject_claim(
     return await claims.reject(session, actor=actor, claim_id=claim_id, reason=body.reason)
 
 
-@router.post("/{claim_id}/return", response_model=ClaimRead, responses=_MOVE)
+@router.post(
+    "/{claim_id}/return", operation_id="returnClaim", response_model=ClaimRead, responses=_MOVE
+)
 async def return_claim(
     claim_id: IdPath, body: Reason, session: SessionDep, actor: AdminUser
 ) -> ClaimRead:
@@ -222,7 +246,12 @@ async def return_claim(
     return await claims.return_to_draft(session, actor=actor, claim_id=claim_id, reason=body.reason)
 
 
-@router.post("/{claim_id}/objections", response_model=ClaimRead, responses=_MOVE)
+@router.post(
+    "/{claim_id}/objections",
+    operation_id="objectToClaim",
+    response_model=ClaimRead,
+    responses=_MOVE,
+)
 async def object_to_claim(
     claim_id: IdPath, body: Reason, session: SessionDep, actor: OversightUser
 ) -> ClaimRead:
@@ -231,7 +260,7 @@ async def object_to_claim(
     return await claims.object_to(session, actor=actor, claim_id=claim_id, reason=body.reason)
 
 
-@router.post("/{claim_id}/pay", response_model=ClaimRead, responses=_MOVE)
+@router.post("/{claim_id}/pay", operation_id="payClaim", response_model=ClaimRead, responses=_MOVE)
 async def pay_claim(
     claim_id: IdPath, body: Payment, session: SessionDep, actor: DistrictAdminUser
 ) -> ClaimRead:
@@ -244,6 +273,7 @@ async def pay_claim(
 
 @router.post(
     "/{claim_id}/findings",
+    operation_id="flagClaim",
     response_model=FindingRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Unprocessable),
@@ -257,6 +287,7 @@ async def flag_claim(
 
 @router.post(
     "/{claim_id}/attachments",
+    operation_id="uploadClaimAttachment",
     response_model=AttachmentRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Conflict, PayloadTooLarge, UnsupportedMediaType),
@@ -282,6 +313,7 @@ async def upload_attachment(
 
 @router.get(
     "/{claim_id}/attachments",
+    operation_id="listClaimAttachments",
     response_model=list[AttachmentRead],
     responses=responses(*_READ),
 )
@@ -294,6 +326,7 @@ async def list_attachments(
 
 @router.get(
     "/{claim_id}/attachments/{attachment_id}",
+    operation_id="downloadClaimAttachment",
     response_class=FileResponse,
     responses={
         200: {

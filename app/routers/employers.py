@@ -29,6 +29,7 @@ _READ = (Unauthorized, Forbidden, NotFound)
 
 @router.post(
     "",
+    operation_id="createEmployer",
     response_model=EmployerRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
@@ -40,7 +41,12 @@ async def create_employer(
     return await employers.create(session, actor=actor, data=body.model_dump())
 
 
-@router.get("", response_model=Page[EmployerRead], responses=responses(*_READ, Unprocessable))
+@router.get(
+    "",
+    operation_id="listEmployers",
+    response_model=Page[EmployerRead],
+    responses=responses(*_READ, Unprocessable),
+)
 async def list_employers(
     session: SessionDep,
     actor: CurrentUser,
@@ -56,7 +62,12 @@ async def list_employers(
     return await employers.get_all(session, actor=actor, filters=filters, params=page)
 
 
-@router.get("/{employer_id}", response_model=EmployerRead, responses=responses(*_READ))
+@router.get(
+    "/{employer_id}",
+    operation_id="getEmployer",
+    response_model=EmployerRead,
+    responses=responses(*_READ),
+)
 async def get_employer(employer_id: IdPath, session: SessionDep, actor: CurrentUser) -> Employer:
     """One employer."""
     return await employers.get(session, actor=actor, employer_id=employer_id)
@@ -64,6 +75,7 @@ async def get_employer(employer_id: IdPath, session: SessionDep, actor: CurrentU
 
 @router.patch(
     "/{employer_id}",
+    operation_id="updateEmployer",
     response_model=EmployerRead,
     responses=responses(*_READ, PreconditionFailed, Unprocessable, PreconditionRequired),
 )
@@ -85,7 +97,12 @@ async def update_employer(
     )
 
 
-@router.post("/{employer_id}/verify", response_model=EmployerRead, responses=responses(*_READ))
+@router.post(
+    "/{employer_id}/verify",
+    operation_id="verifyEmployer",
+    response_model=EmployerRead,
+    responses=responses(*_READ),
+)
 async def verify_employer(employer_id: IdPath, session: SessionDep, actor: AdminUser) -> Employer:
     """Mark an employer verified (admin); only verified employers may post vacancies."""
     return await employers.verify(session, actor=actor, employer_id=employer_id)

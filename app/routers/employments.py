@@ -18,6 +18,7 @@ _READ = (Unauthorized, Forbidden, NotFound)
 
 @router.post(
     "",
+    operation_id="recordEmployment",
     response_model=EmploymentRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Unprocessable),
@@ -30,7 +31,12 @@ async def record_employment(
     return await employments.record(session, actor=actor, data=body.model_dump())
 
 
-@router.get("", response_model=SyncPage[EmploymentRead], responses=responses(*_READ, Unprocessable))
+@router.get(
+    "",
+    operation_id="listEmployments",
+    response_model=SyncPage[EmploymentRead],
+    responses=responses(*_READ, Unprocessable),
+)
 async def list_employments(
     session: SessionDep,
     actor: CurrentUser,
@@ -51,7 +57,12 @@ async def list_employments(
     )
 
 
-@router.get("/{employment_id}", response_model=EmploymentRead, responses=responses(*_READ))
+@router.get(
+    "/{employment_id}",
+    operation_id="getEmployment",
+    response_model=EmploymentRead,
+    responses=responses(*_READ),
+)
 async def get_employment(
     employment_id: IdPath, session: SessionDep, actor: CurrentUser
 ) -> EmploymentRead:
@@ -61,7 +72,12 @@ async def get_employment(
     )
 
 
-@router.post("/{employment_id}/confirm", response_model=EmploymentRead, responses=responses(*_READ))
+@router.post(
+    "/{employment_id}/confirm",
+    operation_id="confirmEmployment",
+    response_model=EmploymentRead,
+    responses=responses(*_READ),
+)
 async def confirm_employment(
     employment_id: IdPath, session: SessionDep, actor: EmployerUser
 ) -> EmploymentRead:
@@ -73,6 +89,7 @@ async def confirm_employment(
 
 @router.post(
     "/{employment_id}/end",
+    operation_id="endEmployment",
     response_model=EmploymentRead,
     responses=responses(*_READ, Conflict, Unprocessable),
 )

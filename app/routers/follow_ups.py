@@ -16,6 +16,7 @@ router = APIRouter(route_class=VersionedRoute, prefix="/follow-ups", tags=["foll
 
 @router.get(
     "",
+    operation_id="listFollowUps",
     response_model=SyncPage[FollowUpRead],
     responses=responses(Unauthorized, Forbidden, Unprocessable),
 )
@@ -35,6 +36,7 @@ async def list_follow_ups(
 
 @router.post(
     "/{follow_up_id}",
+    operation_id="recordFollowUp",
     response_model=FollowUpRead,
     responses=responses(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
 )

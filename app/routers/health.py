@@ -14,13 +14,18 @@ class Health(BaseModel):
     status: str
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", operation_id="getHealth", response_model=Health)
 async def healthz() -> Health:
     """The process is alive."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses=responses(ServiceUnavailable))
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    response_model=Health,
+    responses=responses(ServiceUnavailable),
+)
 async def readyz(request: Request) -> Health:
     """The database answers."""
     await health.ping(request.app.state.db)

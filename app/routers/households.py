@@ -30,6 +30,7 @@ _READ = (Unauthorized, Forbidden, NotFound)
 
 @router.post(
     "",
+    operation_id="createHousehold",
     response_model=HouseholdRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
@@ -45,7 +46,10 @@ async def create_household(
 
 
 @router.get(
-    "", response_model=SyncPage[HouseholdSummary], responses=responses(*_READ, Unprocessable)
+    "",
+    operation_id="listHouseholds",
+    response_model=SyncPage[HouseholdSummary],
+    responses=responses(*_READ, Unprocessable),
 )
 async def list_households(
     session: SessionDep,
@@ -64,7 +68,12 @@ async def list_households(
     return await households.get_all(session, actor=actor, filters=filters, params=page, since=since)
 
 
-@router.get("/{household_id}", response_model=HouseholdRead, responses=responses(*_READ))
+@router.get(
+    "/{household_id}",
+    operation_id="getHousehold",
+    response_model=HouseholdRead,
+    responses=responses(*_READ),
+)
 async def get_household(
     household_id: IdPath, session: SessionDep, actor: ReaderUser
 ) -> HouseholdRead:
@@ -75,6 +84,7 @@ async def get_household(
 
 @router.patch(
     "/{household_id}",
+    operation_id="updateHousehold",
     response_model=HouseholdRead,
     responses=responses(*_READ, PreconditionFailed, Unprocessable, PreconditionRequired),
 )
@@ -98,6 +108,7 @@ async def update_household(
 
 @router.post(
     "/{household_id}/visits",
+    operation_id="createHouseholdVisit",
     response_model=VisitRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Unprocessable),
@@ -118,6 +129,7 @@ async def create_household_visit(
 
 @router.get(
     "/{household_id}/visits",
+    operation_id="listHouseholdVisits",
     response_model=SyncPage[VisitRead],
     responses=responses(*_READ, Unprocessable),
 )

@@ -26,6 +26,7 @@ _READ = (Unauthorized, Forbidden, NotFound)
 
 @router.post(
     "",
+    operation_id="createRecruitmentEvent",
     response_model=EventDetail,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Unprocessable),
@@ -37,7 +38,12 @@ async def create_event(
     return await recruitment_events.create(session, actor=actor, data=body.model_dump())
 
 
-@router.get("", response_model=Page[EventRead], responses=responses(*_READ, Unprocessable))
+@router.get(
+    "",
+    operation_id="listRecruitmentEvents",
+    response_model=Page[EventRead],
+    responses=responses(*_READ, Unprocessable),
+)
 async def list_events(
     session: SessionDep,
     actor: CurrentUser,
@@ -53,7 +59,12 @@ async def list_events(
     return await recruitment_events.get_all(session, actor=actor, filters=filters, params=page)
 
 
-@router.get("/{event_id}", response_model=EventDetail, responses=responses(*_READ))
+@router.get(
+    "/{event_id}",
+    operation_id="getRecruitmentEvent",
+    response_model=EventDetail,
+    responses=responses(*_READ),
+)
 async def get_event(event_id: IdPath, session: SessionDep, actor: CurrentUser) -> EventDetail:
     """One event: who took part, how many of your workers came, and the referrals' outcomes."""
     return await recruitment_events.detail(session, actor=actor, event_id=event_id)
@@ -61,6 +72,7 @@ async def get_event(event_id: IdPath, session: SessionDep, actor: CurrentUser) -
 
 @router.post(
     "/{event_id}/participants",
+    operation_id="addEventParticipants",
     response_model=EventDetail,
     responses=responses(*_READ, Unprocessable),
 )
@@ -73,7 +85,12 @@ async def add_event_participants(
     )
 
 
-@router.post("/{event_id}/attendees", response_model=EventDetail, responses=responses(*_READ))
+@router.post(
+    "/{event_id}/attendees",
+    operation_id="addEventAttendee",
+    response_model=EventDetail,
+    responses=responses(*_READ),
+)
 async def add_event_attendee(
     event_id: IdPath, body: Attendance, session: SessionDep, actor: StaffUser
 ) -> EventDetail:

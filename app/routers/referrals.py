@@ -18,6 +18,7 @@ _READ = (Unauthorized, Forbidden, NotFound)
 
 @router.post(
     "",
+    operation_id="createReferral",
     response_model=ReferralRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Conflict, Unprocessable),
@@ -29,7 +30,12 @@ async def create_referral(
     return await referrals.create(session, actor=actor, **body.model_dump())
 
 
-@router.get("", response_model=SyncPage[ReferralRead], responses=responses(*_READ, Unprocessable))
+@router.get(
+    "",
+    operation_id="listReferrals",
+    response_model=SyncPage[ReferralRead],
+    responses=responses(*_READ, Unprocessable),
+)
 async def list_referrals(
     session: SessionDep,
     actor: CurrentUser,
@@ -49,7 +55,12 @@ async def list_referrals(
     return await referrals.get_all(session, actor=actor, filters=filters, params=page, since=since)
 
 
-@router.get("/{referral_id}", response_model=ReferralRead, responses=responses(*_READ))
+@router.get(
+    "/{referral_id}",
+    operation_id="getReferral",
+    response_model=ReferralRead,
+    responses=responses(*_READ),
+)
 async def get_referral(
     referral_id: IdPath, session: SessionDep, actor: CurrentUser
 ) -> ReferralRead:
@@ -60,7 +71,12 @@ async def get_referral(
 _MOVE = responses(*_READ, Conflict, Unprocessable)
 
 
-@router.post("/{referral_id}/interview", response_model=ReferralRead, responses=_MOVE)
+@router.post(
+    "/{referral_id}/interview",
+    operation_id="interviewReferral",
+    response_model=ReferralRead,
+    responses=_MOVE,
+)
 async def interview_referral(
     referral_id: IdPath, session: SessionDep, actor: EmployerUser
 ) -> ReferralRead:
@@ -68,7 +84,9 @@ async def interview_referral(
     return await referrals.interview(session, actor=actor, referral_id=referral_id)
 
 
-@router.post("/{referral_id}/hire", response_model=ReferralRead, responses=_MOVE)
+@router.post(
+    "/{referral_id}/hire", operation_id="hireReferral", response_model=ReferralRead, responses=_MOVE
+)
 async def hire_referral(
     referral_id: IdPath, body: Hire, session: SessionDep, actor: EmployerUser
 ) -> ReferralRead:
@@ -78,7 +96,12 @@ async def hire_referral(
     return await referrals.hire(session, actor=actor, referral_id=referral_id, **body.model_dump())
 
 
-@router.post("/{referral_id}/decline", response_model=ReferralRead, responses=_MOVE)
+@router.post(
+    "/{referral_id}/decline",
+    operation_id="declineReferral",
+    response_model=ReferralRead,
+    responses=_MOVE,
+)
 async def decline_referral(
     referral_id: IdPath, body: Decision, session: SessionDep, actor: EmployerUser
 ) -> ReferralRead:
@@ -88,7 +111,12 @@ async def decline_referral(
     )
 
 
-@router.post("/{referral_id}/withdraw", response_model=ReferralRead, responses=_MOVE)
+@router.post(
+    "/{referral_id}/withdraw",
+    operation_id="withdrawReferral",
+    response_model=ReferralRead,
+    responses=_MOVE,
+)
 async def withdraw_referral(
     referral_id: IdPath, body: Decision, session: SessionDep, actor: CaseworkerUser
 ) -> ReferralRead:

@@ -19,6 +19,7 @@ CodePath = Annotated[str, Path(pattern=DIVISION_CODE)]
 
 @router.get(
     "",
+    operation_id="listRegions",
     response_model=Page[RegionRead],
     responses=responses(Unauthorized, NotFound, Unprocessable),  # 404: no `within` region
 )
@@ -38,7 +39,12 @@ async def list_regions(
     return await regions.get_all(session, filters=filters, params=page)
 
 
-@router.get("/{code}", response_model=RegionDetail, responses=responses(Unauthorized, NotFound))
+@router.get(
+    "/{code}",
+    operation_id="getRegion",
+    response_model=RegionDetail,
+    responses=responses(Unauthorized, NotFound),
+)
 async def get_region(code: CodePath, session: SessionDep, _actor: CurrentUser) -> RegionDetail:
     """One region with its ancestors and children."""
     region = await regions.get(session, code=code)
@@ -52,6 +58,7 @@ async def get_region(code: CodePath, session: SessionDep, _actor: CurrentUser) -
 
 @router.post(
     "",
+    operation_id="createRegion",
     response_model=RegionRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
@@ -65,6 +72,7 @@ async def create_region(
 
 @router.patch(
     "/{code}",
+    operation_id="renameRegion",
     response_model=RegionRead,
     responses=responses(Unauthorized, Forbidden, NotFound, Unprocessable),
 )

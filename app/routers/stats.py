@@ -47,7 +47,12 @@ Year = Annotated[int | None, Query(ge=2000, le=2100, description="Default: this 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/stats/overview", response_model=Overview, responses=responses(*_READ, Unprocessable))
+@router.get(
+    "/stats/overview",
+    operation_id="getStatsOverview",
+    response_model=Overview,
+    responses=responses(*_READ, Unprocessable),
+)
 async def get_overview(
     session: SessionDep, actor: ReaderUser, region: RegionParam = None, year: Year = None
 ) -> Overview:
@@ -57,7 +62,10 @@ async def get_overview(
 
 
 @router.get(
-    "/stats/breakdown", response_model=Breakdown, responses=responses(*_READ, Unprocessable)
+    "/stats/breakdown",
+    operation_id="getStatsBreakdown",
+    response_model=Breakdown,
+    responses=responses(*_READ, Unprocessable),
 )
 async def get_breakdown(
     session: SessionDep,
@@ -74,6 +82,7 @@ async def get_breakdown(
 
 @router.get(
     "/stats/overview.xlsx",
+    operation_id="downloadStatsOverviewReport",
     response_class=Response,
     responses={
         200: {"content": {XLSX: {}}, "description": "The overview as a spreadsheet."},
@@ -98,6 +107,7 @@ async def get_overview_report(
 
 @router.post(
     "/targets",
+    operation_id="createTarget",
     response_model=TargetRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
@@ -109,7 +119,12 @@ async def create_target(
     return await targets.create(session, actor=actor, data=body.model_dump())
 
 
-@router.get("/targets", response_model=Page[TargetRead], responses=responses(*_READ))
+@router.get(
+    "/targets",
+    operation_id="listTargets",
+    response_model=Page[TargetRead],
+    responses=responses(*_READ),
+)
 async def list_targets(
     session: SessionDep,
     actor: ReaderUser,
@@ -121,7 +136,12 @@ async def list_targets(
     return await targets.get_all(session, actor=actor, params=page, year=year, metric=metric)
 
 
-@router.get("/targets/{target_id}", response_model=TargetRead, responses=responses(*_READ))
+@router.get(
+    "/targets/{target_id}",
+    operation_id="getTarget",
+    response_model=TargetRead,
+    responses=responses(*_READ),
+)
 async def get_target(target_id: IdPath, session: SessionDep, actor: ReaderUser) -> Target:
     """One target."""
     return await targets.get(session, actor=actor, target_id=target_id)
@@ -129,6 +149,7 @@ async def get_target(target_id: IdPath, session: SessionDep, actor: ReaderUser) 
 
 @router.patch(
     "/targets/{target_id}",
+    operation_id="updateTarget",
     response_model=TargetRead,
     responses=responses(*_READ, PreconditionFailed, PreconditionRequired, Unprocessable),
 )
@@ -151,6 +172,7 @@ async def update_target(
 
 @router.post(
     "/service-stations",
+    operation_id="createServiceStation",
     response_model=StationRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Unprocessable),
@@ -162,7 +184,12 @@ async def create_service_station(
     return await targets.create_station(session, actor=actor, data=body.model_dump())
 
 
-@router.get("/service-stations", response_model=Page[StationRead], responses=responses(*_READ))
+@router.get(
+    "/service-stations",
+    operation_id="listServiceStations",
+    response_model=Page[StationRead],
+    responses=responses(*_READ),
+)
 async def list_service_stations(
     session: SessionDep, actor: ReaderUser, page: PageDep
 ) -> Page[ServiceStation]:

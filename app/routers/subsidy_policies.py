@@ -28,6 +28,7 @@ router = APIRouter(
 
 @router.post(
     "",
+    operation_id="createSubsidyPolicy",
     response_model=PolicyRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
@@ -40,7 +41,12 @@ async def create_policy(
     return await subsidy_policies.create(session, actor=actor, data=body.model_dump())
 
 
-@router.get("", response_model=Page[PolicyRead], responses=responses(Unauthorized))
+@router.get(
+    "",
+    operation_id="listSubsidyPolicies",
+    response_model=Page[PolicyRead],
+    responses=responses(Unauthorized),
+)
 async def list_policies(
     session: SessionDep,
     _actor: CurrentUser,
@@ -52,7 +58,12 @@ async def list_policies(
     return await subsidy_policies.get_all(session, params=page, rule=rule, valid_on=valid_on)
 
 
-@router.get("/{policy_id}", response_model=PolicyRead, responses=responses(Unauthorized, NotFound))
+@router.get(
+    "/{policy_id}",
+    operation_id="getSubsidyPolicy",
+    response_model=PolicyRead,
+    responses=responses(Unauthorized, NotFound),
+)
 async def get_policy(policy_id: IdPath, session: SessionDep, _actor: CurrentUser) -> SubsidyPolicy:
     """One policy."""
     return await subsidy_policies.get(session, policy_id=policy_id)
@@ -60,6 +71,7 @@ async def get_policy(policy_id: IdPath, session: SessionDep, _actor: CurrentUser
 
 @router.patch(
     "/{policy_id}",
+    operation_id="updateSubsidyPolicy",
     response_model=PolicyRead,
     responses=responses(
         Unauthorized, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable

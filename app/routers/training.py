@@ -43,6 +43,7 @@ _EDIT = responses(*_READ, PreconditionFailed, PreconditionRequired, Unprocessabl
 
 @router.post(
     "/courses",
+    operation_id="createTrainingCourse",
     response_model=CourseRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Unprocessable),
@@ -55,7 +56,12 @@ async def create_course(
     return await training.create_course(session, actor=actor, data=body.model_dump())
 
 
-@router.get("/courses", response_model=Page[CourseRead], responses=responses(*_READ))
+@router.get(
+    "/courses",
+    operation_id="listTrainingCourses",
+    response_model=Page[CourseRead],
+    responses=responses(*_READ),
+)
 async def list_courses(
     session: SessionDep, _actor: ReaderUser, page: PageDep, type: Skill | None = None
 ) -> Page[TrainingCourse]:
@@ -63,13 +69,23 @@ async def list_courses(
     return await training.list_courses(session, params=page, course_type=type)
 
 
-@router.get("/courses/{course_id}", response_model=CourseRead, responses=responses(*_READ))
+@router.get(
+    "/courses/{course_id}",
+    operation_id="getTrainingCourse",
+    response_model=CourseRead,
+    responses=responses(*_READ),
+)
 async def get_course(course_id: IdPath, session: SessionDep, _actor: ReaderUser) -> TrainingCourse:
     """One course."""
     return await training.get_course(session, course_id=course_id)
 
 
-@router.patch("/courses/{course_id}", response_model=CourseRead, responses=_EDIT)
+@router.patch(
+    "/courses/{course_id}",
+    operation_id="updateTrainingCourse",
+    response_model=CourseRead,
+    responses=_EDIT,
+)
 async def update_course(
     course_id: IdPath,
     body: CourseUpdate,
@@ -90,6 +106,7 @@ async def update_course(
 
 @router.post(
     "/sessions",
+    operation_id="createTrainingSession",
     response_model=SessionRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Unprocessable),
@@ -102,7 +119,10 @@ async def create_session(
 
 
 @router.get(
-    "/sessions", response_model=Page[SessionRead], responses=responses(*_READ, Unprocessable)
+    "/sessions",
+    operation_id="listTrainingSessions",
+    response_model=Page[SessionRead],
+    responses=responses(*_READ, Unprocessable),
 )
 async def list_sessions(
     session: SessionDep,
@@ -126,13 +146,23 @@ async def list_sessions(
     return await training.list_sessions(session, actor=actor, filters=filters, params=page)
 
 
-@router.get("/sessions/{session_id}", response_model=SessionRead, responses=responses(*_READ))
+@router.get(
+    "/sessions/{session_id}",
+    operation_id="getTrainingSession",
+    response_model=SessionRead,
+    responses=responses(*_READ),
+)
 async def get_session(session_id: IdPath, session: SessionDep, actor: ReaderUser) -> SessionRead:
     """One session with its seats left."""
     return await training.get_session(session, actor=actor, session_id=session_id)
 
 
-@router.patch("/sessions/{session_id}", response_model=SessionRead, responses=_EDIT)
+@router.patch(
+    "/sessions/{session_id}",
+    operation_id="updateTrainingSession",
+    response_model=SessionRead,
+    responses=_EDIT,
+)
 async def update_session(
     session_id: IdPath,
     body: SessionUpdate,
@@ -153,6 +183,7 @@ async def update_session(
 
 @router.get(
     "/sessions/{session_id}/suggested-workers",
+    operation_id="listSuggestedWorkers",
     response_model=Page[WorkerSummary],
     responses=responses(*_READ, Unprocessable),
 )
@@ -168,6 +199,7 @@ async def list_suggested_workers(
 
 @router.post(
     "/sessions/{session_id}/enrolments",
+    operation_id="enrolWorker",
     response_model=EnrolmentRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Conflict, Unprocessable),
@@ -188,6 +220,7 @@ async def enrol_worker(
 
 @router.get(
     "/sessions/{session_id}/enrolments",
+    operation_id="listSessionEnrolments",
     response_model=SyncPage[EnrolmentRead],
     responses=responses(*_READ, Unprocessable),
 )
@@ -200,6 +233,7 @@ async def list_session_enrolments(
 
 @router.get(
     "/enrolments",
+    operation_id="listEnrolments",
     response_model=SyncPage[EnrolmentRead],
     responses=responses(*_READ, Unprocessable),
 )
@@ -219,7 +253,12 @@ async def list_enrolments(
     )
 
 
-@router.get("/enrolments/{enrolment_id}", response_model=EnrolmentRead, responses=responses(*_READ))
+@router.get(
+    "/enrolments/{enrolment_id}",
+    operation_id="getEnrolment",
+    response_model=EnrolmentRead,
+    responses=responses(*_READ),
+)
 async def get_enrolment(
     enrolment_id: IdPath, session: SessionDep, actor: ReaderUser
 ) -> EnrolmentRead:
@@ -230,7 +269,12 @@ async def get_enrolment(
 _MOVE = responses(*_READ, Conflict, Unprocessable)
 
 
-@router.post("/enrolments/{enrolment_id}/attendance", response_model=EnrolmentRead, responses=_MOVE)
+@router.post(
+    "/enrolments/{enrolment_id}/attendance",
+    operation_id="recordAttendance",
+    response_model=EnrolmentRead,
+    responses=_MOVE,
+)
 async def record_attendance(
     enrolment_id: IdPath, body: AttendanceCreate, session: SessionDep, actor: StaffUser
 ) -> EnrolmentRead:
@@ -240,7 +284,12 @@ async def record_attendance(
     )
 
 
-@router.post("/enrolments/{enrolment_id}/complete", response_model=EnrolmentRead, responses=_MOVE)
+@router.post(
+    "/enrolments/{enrolment_id}/complete",
+    operation_id="completeEnrolment",
+    response_model=EnrolmentRead,
+    responses=_MOVE,
+)
 async def complete_enrolment(
     enrolment_id: IdPath, body: Completion, session: SessionDep, actor: StaffUser
 ) -> EnrolmentRead:
@@ -251,7 +300,12 @@ async def complete_enrolment(
     )
 
 
-@router.post("/enrolments/{enrolment_id}/drop", response_model=EnrolmentRead, responses=_MOVE)
+@router.post(
+    "/enrolments/{enrolment_id}/drop",
+    operation_id="dropEnrolment",
+    response_model=EnrolmentRead,
+    responses=_MOVE,
+)
 async def drop_enrolment(
     enrolment_id: IdPath, body: Dropout, session: SessionDep, actor: StaffUser
 ) -> EnrolmentRead:

@@ -30,6 +30,7 @@ _COMMON = (Unauthorized, Forbidden)
 
 @router.post(
     "",
+    operation_id="createUser",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_COMMON, Conflict, Unprocessable),
@@ -44,6 +45,7 @@ async def create_user(
 
 @router.get(
     "",
+    operation_id="listUsers",
     response_model=Page[UserRead],
     responses=responses(*_COMMON, NotFound, Unprocessable),  # 404: no such `region`
 )
@@ -61,7 +63,12 @@ async def list_users(
     return await users.get_all(session, actor=actor, filters=filters, params=page)
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=responses(*_COMMON, NotFound))
+@router.get(
+    "/{user_id}",
+    operation_id="getUser",
+    response_model=UserRead,
+    responses=responses(*_COMMON, NotFound),
+)
 async def get_user(user_id: IdPath, session: SessionDep, actor: AdminUser) -> UserRead:
     """One account."""
     user = await users.get(session, actor=actor, user_id=user_id)
@@ -70,6 +77,7 @@ async def get_user(user_id: IdPath, session: SessionDep, actor: AdminUser) -> Us
 
 @router.patch(
     "/{user_id}",
+    operation_id="updateUser",
     response_model=UserRead,
     responses=responses(
         *_COMMON, NotFound, Conflict, PreconditionFailed, Unprocessable, PreconditionRequired
@@ -95,6 +103,7 @@ async def update_user(
 
 @router.post(
     "/{user_id}/password",
+    operation_id="resetUserPassword",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(*_COMMON, NotFound, Unprocessable),
 )

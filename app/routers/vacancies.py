@@ -30,6 +30,7 @@ _READ = (Unauthorized, Forbidden, NotFound)
 
 @router.post(
     "",
+    operation_id="createVacancy",
     response_model=VacancyRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Unprocessable),
@@ -45,7 +46,12 @@ async def create_vacancy(
     return vacancies.read(vacancy)
 
 
-@router.get("", response_model=SyncPage[VacancyRead], responses=responses(*_READ, Unprocessable))
+@router.get(
+    "",
+    operation_id="listVacancies",
+    response_model=SyncPage[VacancyRead],
+    responses=responses(*_READ, Unprocessable),
+)
 async def list_vacancies(
     session: SessionDep,
     actor: CurrentUser,
@@ -82,7 +88,12 @@ async def list_vacancies(
     return await vacancies.get_all(session, actor=actor, filters=filters, params=page, since=since)
 
 
-@router.get("/{vacancy_id}", response_model=VacancyRead, responses=responses(*_READ))
+@router.get(
+    "/{vacancy_id}",
+    operation_id="getVacancy",
+    response_model=VacancyRead,
+    responses=responses(*_READ),
+)
 async def get_vacancy(vacancy_id: IdPath, session: SessionDep, actor: CurrentUser) -> VacancyRead:
     """One vacancy."""
     vacancy = await vacancies.get(session, actor=actor, vacancy_id=vacancy_id)
@@ -91,6 +102,7 @@ async def get_vacancy(vacancy_id: IdPath, session: SessionDep, actor: CurrentUse
 
 @router.patch(
     "/{vacancy_id}",
+    operation_id="updateVacancy",
     response_model=VacancyRead,
     responses=responses(*_READ, Conflict, PreconditionFailed, Unprocessable, PreconditionRequired),
 )
@@ -112,7 +124,12 @@ async def update_vacancy(
     return vacancies.read(vacancy)
 
 
-@router.post("/{vacancy_id}/close", response_model=VacancyRead, responses=responses(*_READ))
+@router.post(
+    "/{vacancy_id}/close",
+    operation_id="closeVacancy",
+    response_model=VacancyRead,
+    responses=responses(*_READ),
+)
 async def close_vacancy(vacancy_id: IdPath, session: SessionDep, actor: EmployerUser) -> Vacancy:
     """Close your own vacancy: no more referrals or hires."""
     return await vacancies.close(session, actor=actor, vacancy_id=vacancy_id)
@@ -120,6 +137,7 @@ async def close_vacancy(vacancy_id: IdPath, session: SessionDep, actor: Employer
 
 @router.get(
     "/{vacancy_id}/candidates",
+    operation_id="listVacancyCandidates",
     response_model=Page[CandidateMatch],
     responses=responses(*_READ, Unprocessable),
 )

@@ -14,6 +14,7 @@ router = APIRouter(route_class=VersionedRoute, prefix="/visits", tags=["visits"]
 
 @router.get(
     "",
+    operation_id="listVisits",
     response_model=SyncPage[VisitRead],
     responses=responses(Unauthorized, Forbidden, Unprocessable),
 )

@@ -53,6 +53,7 @@ _READ = (Unauthorized, Forbidden, NotFound)
 
 @router.post(
     "",
+    operation_id="createWorker",
     response_model=WorkerRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
@@ -69,6 +70,7 @@ async def create_worker(
 
 @router.post(
     "/import",
+    operation_id="importWorkers",
     response_model=ImportReportRead,
     responses=responses(
         Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable
@@ -109,7 +111,12 @@ def _report_json(report: imports.ImportReport) -> bytes:
     return b"{" + rest + b',"rows":[' + b",".join(rows) + b"]}"
 
 
-@router.get("", response_model=SyncPage[WorkerSummary], responses=responses(*_READ, Unprocessable))
+@router.get(
+    "",
+    operation_id="listWorkers",
+    response_model=SyncPage[WorkerSummary],
+    responses=responses(*_READ, Unprocessable),
+)
 async def list_workers(
     session: SessionDep,
     actor: ReaderUser,
@@ -152,7 +159,9 @@ async def list_workers(
     )
 
 
-@router.get("/{worker_id}", response_model=WorkerRead, responses=responses(*_READ))
+@router.get(
+    "/{worker_id}", operation_id="getWorker", response_model=WorkerRead, responses=responses(*_READ)
+)
 @audited_read
 async def get_worker(worker_id: IdPath, session: SessionDep, actor: ReaderUser) -> WorkerRead:
     """One worker. Caseworkers and admins see the full ID number and phone (the read is
@@ -162,6 +171,7 @@ async def get_worker(worker_id: IdPath, session: SessionDep, actor: ReaderUser) 
 
 @router.patch(
     "/{worker_id}",
+    operation_id="updateWorker",
     response_model=WorkerRead,
     responses=responses(*_READ, Conflict, PreconditionFailed, Unprocessable, PreconditionRequired),
 )
@@ -185,14 +195,24 @@ async def update_worker(
     return WorkerRead.from_record(worker)
 
 
-@router.delete("/{worker_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(*_READ))
+@router.delete(
+    "/{worker_id}",
+    operation_id="deleteWorker",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(*_READ),
+)
 async def delete_worker(worker_id: IdPath, session: SessionDep, actor: AdminUser) -> Response:
     """Remove a worker (admin); phones receive a tombstone at their next sync."""
     await workers.delete(session, actor=actor, worker_id=worker_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{worker_id}/timeline", response_model=Timeline, responses=responses(*_READ))
+@router.get(
+    "/{worker_id}/timeline",
+    operation_id="getWorkerTimeline",
+    response_model=Timeline,
+    responses=responses(*_READ),
+)
 async def get_worker_timeline(
     worker_id: IdPath, session: SessionDep, actor: ReaderUser
 ) -> Timeline:
@@ -202,6 +222,7 @@ async def get_worker_timeline(
 
 @router.get(
     "/{worker_id}/matches",
+    operation_id="listWorkerMatches",
     response_model=Page[VacancyMatch],
     responses=responses(*_READ, Unprocessable),
 )
@@ -214,6 +235,7 @@ async def list_worker_matches(
 
 @router.post(
     "/{worker_id}/visits",
+    operation_id="createWorkerVisit",
     response_model=VisitRead,
     status_code=status.HTTP_201_CREATED,
     responses=responses(*_READ, Unprocessable),
@@ -234,6 +256,7 @@ async def create_worker_visit(
 
 @router.get(
     "/{worker_id}/visits",
+    operation_id="listWorkerVisits",
     response_model=SyncPage[VisitRead],
     responses=responses(*_READ, Unprocessable),
 )
