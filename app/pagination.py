@@ -17,6 +17,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query, Response
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     PrivateAttr,
     SerializerFunctionWrapHandler,
@@ -41,6 +42,9 @@ _VERSION = 1
 
 
 class Page(BaseModel, Generic[T]):
+    # Every field is always sent: required in the answer's schema, defaults or not.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     items: list[T]
     next_cursor: str | None = None
     # The items as the database rendered them (JSON text), when it did: see `answer`.

@@ -50,6 +50,11 @@ class VersionedRoute(APIRoute):
         return with_etag
 
 
+def carries_etag(route: APIRoute) -> bool:
+    """Whether the route's answers carry an ETag (see :class:`VersionedRoute`)."""
+    return isinstance(route, VersionedRoute) and _is_versioned(route.response_model)
+
+
 class MalformedETag(PreconditionFailed):
     code = "malformed_if_match"
     title = "If-Match is not an ETag of this service"

@@ -54,7 +54,12 @@ IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """Answers. A field with a default is still always sent, so the document lists it as
+    required in the answer's schema (FastAPI keeps the request's schema apart)."""
+
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
 
 def _resident_id(value: str) -> str:

@@ -51,9 +51,10 @@ class Indicator(ResponseModel):
     label: str
     numerator: int
     denominator: int | None = Field(description="Null for a plain count.")
-    value: float | None = Field(
+    # int first: a count stays an integer in the answer (623, not 623.0) and in the schema.
+    value: int | float | None = Field(
         description="numerator / denominator for a rate (null when the denominator is 0); "
-        "the count itself otherwise."
+        "the count itself, an integer, otherwise."
     )
 
 
