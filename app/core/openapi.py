@@ -99,7 +99,7 @@ def complete(document: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> No
     document["info"]["contact"] = {"name": "JobPath maintainers"}
     # pyproject's licence, as an SPDX expression
     document["info"]["license"] = {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}
-    used = {tag for _, _, op in _operations(document) for tag in op.get("tags", ())}
+    used = {tag for _, _, op in operations(document) for tag in op.get("tags", ())}
     document["tags"] = [
         {"name": name, "description": text} for name, text in TAGS.items() if name in used
     ]
@@ -110,9 +110,9 @@ def complete(document: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> No
         if carries_etag(route)
         for method in route.methods or ()
     }
-    for path, method, operation in _operations(document):
+    for path, method, operation in operations(document):
         _describe_operation(operation, etag=(path, method) in with_etag)
-    for schema in _schemas(document):
+    for schema in objects(document):
         _integer_bounds(schema)
         if schema.get("type") == "string" and "contentMediaType" in schema:
             schema["format"] = "binary"  # an uploaded file: generators type it as one
@@ -168,18 +168,18 @@ def _integer_bounds(schema: dict[str, Any]) -> None:
             schema[key] = min(max(int(value), _INT64[0]), _INT64[1])
 
 
-def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             yield path, method, operation
 
 
-def _schemas(node: Any) -> Iterator[dict[str, Any]]:
+def objects(node: Any) -> Iterator[dict[str, Any]]:
     """Every object in the document (each schema among them)."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _schemas(value)
+            yield from objects(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _schemas(value)
+            yield from objects(value)
