@@ -13,7 +13,7 @@ from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import errors
-from app.core import headers, http_limits
+from app.core import docs, headers, http_limits
 from app.core import logging as app_logging
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -85,8 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
         swagger_ui_parameters={"persistAuthorization": True},
         # Off in production unless asked for: the document maps every route for an attacker.
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
+        # Its pages, /docs and /redoc, come with it from app.core.docs (no CDN).
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.db = db
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         alerts, stats, audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
+    docs.install(app)
     _add_middleware(app, settings)
     return app
 
@@ -114,8 +116,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Each one added wraps the ones before it: the request id is outermost, the body limits
     innermost."""
     http_limits.install(app, settings)
-    docs = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
-    app.add_middleware(headers.SecurityHeadersMiddleware, docs_paths=docs)
+    app.add_middleware(headers.SecurityHeadersMiddleware, docs_paths=docs.paths(app))
     app.add_middleware(AccessLogMiddleware)
     # The client address is the connection's unless it comes from a proxy named in the
     # settings: X-Forwarded-For from anyone else is ignored, however the server is started.

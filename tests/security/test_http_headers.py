@@ -15,12 +15,21 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import docs
 from app.core.config import Settings, get_settings
 from tests.factories import PASSWORD, XUGANG, Factory, new_household, problem
 from tests.security.apps import app_with, over_asgi
 from tests.security.test_cross_tenant import PARAM_KINDS, World, build_world
 
-DOCS = ("/docs", "/redoc", "/openapi.json")
+# The pages, the OpenAPI document and the pages' assets (app.core.docs), shown or hidden together.
+DOCS = (
+    "/docs",
+    "/redoc",
+    "/docs/oauth2-redirect",
+    "/openapi.json",
+    f"{docs.ASSETS_URL}/swagger-ui-bundle.js",
+    f"{docs.ASSETS_URL}/redoc.standalone.js",
+)
 
 
 def assert_not_sniffed_or_framed(r: Response) -> None:

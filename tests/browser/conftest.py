@@ -1,0 +1,175 @@
+"""Browser tests: the real server, started as `jobpath serve` starts it, on a SQLite database
+of its own with the demo data, driven by Debian's Chromium through Playwright, with every
+request to a host other than 127.0.0.1 refused and recorded.
+
+Without Chromium (scripts/ensure-chromium installs it) or Playwright the tests are skipped,
+unless ``CI=true``: there they fail, so that CI cannot pass without running them."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Expect, Page, Route
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+HOST = "127.0.0.1"
+DEMO_PASSWORD = "Harbour-lantern-47-quietly"
+# Nothing but 127.0.0.1 resolves, whatever a page, or Chromium itself, asks for.
+CHROMIUM_ARGS = [f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {HOST}"]
+# A record of what the page tried to load from elsewhere, kept in the page.
+_RECORD_REFUSALS = """
+window.__refusedByCsp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__refusedByCsp.push(e.blockedURI);
+});
+"""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "browser: drives a real headless Chromium against a served JobPath"
+    )
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Chromium's path, once Playwright and Chromium are known to be here."""
+    missing = []
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("Playwright for Python (pip install playwright)")
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (scripts/ensure-chromium installs it)")
+    if missing:
+        reason = "browser tests need " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI=true, so they may not be skipped")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server stopped ({process.returncode}):\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not answer /healthz within 60 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def served(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of `jobpath serve` on a fresh SQLite database with the demo data, the
+    demo users' password being ``DEMO_PASSWORD``."""
+    data = tmp_path_factory.mktemp("served")
+    env = {
+        **os.environ,
+        "JOBPATH_DATA_DIR": str(data),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{data / 'jobpath.db'}",
+        "JOBPATH_DEMO_PASSWORD": DEMO_PASSWORD,
+        "JOBPATH_DOCS_ENABLED": "true",
+    }
+    env.pop("JOBPATH_DATABASE_URL", None)
+    port = _free_port()
+    log = data / "server.log"
+    command = [sys.executable, "-c", "from app.cli import main; main()", "serve"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            [*command, "--host", HOST, "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://{HOST}:{port}"
+    try:
+        _wait_until_up(base_url, process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture(scope="module")
+def expect(chromium: Path) -> Expect:
+    """Playwright's ``expect``, given here so that a test module imports no Playwright (and
+    is skipped, not broken, where it is absent)."""
+    from playwright.async_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=15_000)  # a shared CI machine may draw slowly
+    return playwright_expect
+
+
+@dataclass
+class Visit:
+    """A page of a fresh browser context that may load from 127.0.0.1 only."""
+
+    page: Page
+    outside: list[str] = field(default_factory=list)  # requests to elsewhere, refused
+
+    async def refused_by_csp(self) -> list[str]:
+        """What the page's CSP refused to load (nothing is fetched for these)."""
+        refused: list[str] = await self.page.evaluate("window.__refusedByCsp")
+        return refused
+
+
+@pytest.fixture
+async def visit(browser: Browser, served: str) -> AsyncIterator[Visit]:
+    context = await browser.new_context(base_url=served)
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    seen = Visit(page)
+
+    async def only_here(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == HOST:
+            await route.continue_()
+        else:
+            seen.outside.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", only_here)
+    await context.add_init_script(_RECORD_REFUSALS)
+    yield seen
+    await context.close()
