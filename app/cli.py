@@ -1,4 +1,5 @@
-"""The ``jobpath`` command: serve, migrate, seed-demo, create-user, audit-checkpoint, openapi."""
+"""The ``jobpath`` command: serve, migrate, seed-demo, create-user, audit-checkpoint, openapi,
+errors-doc."""
 
 from __future__ import annotations
 
@@ -245,6 +246,20 @@ def openapi(
     from app.main import create_app
 
     text = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@cli.command("errors-doc")
+def errors_doc(
+    output: Annotated[Path | None, typer.Option(help="File to write; stdout if omitted.")] = None,
+) -> None:
+    """Print (or write) docs/errors.md: every problem code and field-error type, both languages."""
+    from app.errors import doc
+
+    text = doc.render()
     if output is None:
         sys.stdout.write(text)
     else:

@@ -16,7 +16,12 @@ _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 
 
 class InvalidIdentifier(ValueError):
-    pass
+    """Why a number is not valid: ``kind`` is the field error's ``type`` (``id_number_checksum``
+    …), so the reader gets advice for what is wrong, not a generic "invalid"."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -28,18 +33,26 @@ def normalise_credit_code(value: str) -> str:
     """The code upper-cased and checked; raises :class:`InvalidIdentifier` saying why."""
     code = value.strip().upper()
     if len(code) != 18:
-        raise InvalidIdentifier("a unified social credit code has 18 characters")
+        raise InvalidIdentifier(
+            "a unified social credit code has 18 characters", kind="credit_code_length"
+        )
     bad = sorted({c for c in code if c not in CREDIT_ALPHABET})
     if bad:
-        raise InvalidIdentifier(f"characters not allowed in a credit code: {''.join(bad)}")
+        raise InvalidIdentifier(
+            f"characters not allowed in a credit code: {''.join(bad)}",
+            kind="credit_code_characters",
+        )
     if credit_code_check_char(code[:17]) != code[17]:
-        raise InvalidIdentifier("the check character does not match (GB 32100)")
+        raise InvalidIdentifier(
+            "the check character does not match (GB 32100)", kind="credit_code_checksum"
+        )
     return code
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
+_BIRTH = "id_number_birth_date"
 
 
 @dataclass(frozen=True)
@@ -60,23 +73,49 @@ def parse_resident_id(value: str, *, today: date | None = None) -> ResidentId:
     """
     number = value.strip().upper()
     if len(number) != 18:
-        raise InvalidIdentifier(f"a resident ID number has 18 characters, not {len(number)}")
+        raise InvalidIdentifier(
+            f"a resident ID number has 18 characters, not {len(number)}", kind="id_number_length"
+        )
     if not number[:17].isascii() or not number[:17].isdigit():
-        raise InvalidIdentifier("the first 17 characters must be digits")
+        raise InvalidIdentifier(
+            "the first 17 characters must be digits", kind="id_number_characters"
+        )
     if number[17] not in "0123456789X":
-        raise InvalidIdentifier("the last character must be a digit or X")
+        raise InvalidIdentifier(
+            "the last character must be a digit or X", kind="id_number_characters"
+        )
     if number[0] == "0":
-        raise InvalidIdentifier("the division code is not valid")
+        raise InvalidIdentifier("the division code is not valid", kind="id_number_division")
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise InvalidIdentifier("the birth date in the number is not a real date") from exc
+        raise InvalidIdentifier(
+            "the birth date in the number is not a real date", kind=_BIRTH
+        ) from exc
     if born > (today or datetime.now(UTC).date()):
-        raise InvalidIdentifier("the birth date in the number is in the future")
+        raise InvalidIdentifier("the birth date in the number is in the future", kind=_BIRTH)
     if born < EARLIEST_BIRTH:
-        raise InvalidIdentifier("the birth date in the number is before 1900")
+        raise InvalidIdentifier("the birth date in the number is before 1900", kind=_BIRTH)
     if resident_id_check_char(number[:17]) != number[17]:
-        raise InvalidIdentifier("the check character does not match (GB 11643)")
+        raise InvalidIdentifier(
+            "the check character does not match (GB 11643)", kind="id_number_checksum"
+        )
     return ResidentId(
         number=number, birth_date=born, sex="male" if int(number[16]) % 2 else "female"
     )
+
+
+MOBILE_PATTERN = r"^1[3-9]\d{9}$"
+
+
+def check_mobile(value: str) -> str:
+    """An 11-digit mainland mobile number (13x … 19x); raises :class:`InvalidIdentifier`."""
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidIdentifier("a mobile number is digits only", kind="mobile_digits")
+    if len(value) != 11:
+        raise InvalidIdentifier("a mobile number has 11 digits", kind="mobile_length")
+    if value[0] != "1" or value[1] not in "3456789":
+        raise InvalidIdentifier(
+            "a mainland mobile number starts with 13 to 19", kind="mobile_prefix"
+        )
+    return value

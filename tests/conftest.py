@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 _TMP = Path(tempfile.mkdtemp(prefix="jobpath-tests-"))
 os.environ.update(
@@ -45,6 +46,7 @@ from app.core.db import Database  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import metadata  # noqa: E402
 from app.services import auth as auth_service  # noqa: E402
+from tests import problem_codes  # noqa: E402
 from tests.factories import BASE_REGIONS, Factory, seed_regions  # noqa: E402
 from tests.pii import SCAN, LogScan  # noqa: E402
 
@@ -74,6 +76,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for finding in SCAN.findings[:20]:
             reporter.write_line(f"  {finding}")
     if SCAN.findings and exitstatus == 0:
+        session.exitstatus = 1
+    _check_problem_codes(session, reporter)
+
+
+def _check_problem_codes(session: pytest.Session, reporter: Any) -> None:
+    """Fail the run when an answer carried a problem code the catalogue lacks."""
+    missing = problem_codes.uncatalogued()
+    if reporter is not None:
+        reporter.write_line(
+            f"problem codes: {len(problem_codes.SEEN)} distinct codes in "
+            f"{sum(problem_codes.SEEN.values())} problem answers, {len(missing)} not catalogued"
+            + (f": {', '.join(missing)}" if missing else "")
+        )
+    if missing and session.exitstatus == 0:
         session.exitstatus = 1
 
 
@@ -145,6 +161,7 @@ def shared_app(migrated_url: str) -> FastAPI:
     compiled statements per engine; both are the same in every test, so they are built once,
     and each test gets a clean database at the same place instead (below)."""
     application = create_app(_settings(TEST_URL))
+    application.add_middleware(problem_codes.RecordProblemCodes)
     # create_app configures logging afresh: the scan listens to the app's own logger again.
     logging.getLogger("jobpath").addHandler(LOG_SCAN)
     return application

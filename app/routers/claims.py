@@ -46,6 +46,7 @@ from app.schemas.claims import (
 )
 from app.schemas.common import IdPath, IdQuery, IsoDate
 from app.services import attachments, claims, claims_export
+from app.services.claim_rules import AlreadyClaimed, ClaimIneligible
 from app.uploads import read_limited
 from app.versioning import IfMatchDep, VersionedRoute
 
@@ -89,7 +90,7 @@ FiltersDep = Annotated[claims.ClaimFilters, Depends(_filters)]
     operation_id="createClaim",
     response_model=ClaimRead,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(*_READ, Conflict, Unprocessable),
+    responses=responses(*_READ, Conflict, AlreadyClaimed, Unprocessable, ClaimIneligible),
 )
 async def create_claim(
     body: ClaimCreate, session: SessionDep, actor: ActingUser, _: Idempotent
@@ -209,7 +210,10 @@ async def get_claim_history(
 
 
 @router.post(
-    "/{claim_id}/submit", operation_id="submitClaim", response_model=ClaimRead, responses=_MOVE
+    "/{claim_id}/submit",
+    operation_id="submitClaim",
+    response_model=ClaimRead,
+    responses=responses(*_READ, Conflict, AlreadyClaimed, Unprocessable, ClaimIneligible),
 )
 async def submit_claim(claim_id: IdPath, session: SessionDep, actor: ActingUser) -> ClaimRead:
     """Submit a draft for review (the filer's side)."""

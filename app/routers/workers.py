@@ -56,7 +56,9 @@ _READ = (Unauthorized, Forbidden, NotFound)
     operation_id="createWorker",
     response_model=WorkerRead,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, Conflict, Unprocessable),
+    responses=responses(
+        Unauthorized, Forbidden, Conflict, workers.DuplicateIdNumber, Unprocessable
+    ),
 )
 async def create_worker(
     body: WorkerCreate, session: SessionDep, actor: StaffUser, _: Idempotent
@@ -173,7 +175,14 @@ async def get_worker(worker_id: IdPath, session: SessionDep, actor: ReaderUser) 
     "/{worker_id}",
     operation_id="updateWorker",
     response_model=WorkerRead,
-    responses=responses(*_READ, Conflict, PreconditionFailed, Unprocessable, PreconditionRequired),
+    responses=responses(
+        *_READ,
+        Conflict,
+        workers.DuplicateIdNumber,
+        PreconditionFailed,
+        Unprocessable,
+        PreconditionRequired,
+    ),
 )
 async def update_worker(
     worker_id: IdPath,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -16,8 +17,15 @@ from pydantic import (
     Field,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from app.identifiers import InvalidIdentifier, normalise_credit_code, parse_resident_id
+from app.identifiers import (
+    MOBILE_PATTERN,
+    InvalidIdentifier,
+    check_mobile,
+    normalise_credit_code,
+    parse_resident_id,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -33,7 +41,7 @@ class RequestModel(BaseModel):
     def _no_control_characters(cls, value: Any) -> Any:
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
-            raise ValueError("control characters are not allowed")
+            raise PydanticCustomError("control_characters", "control characters are not allowed")
         return value
 
 
@@ -43,8 +51,9 @@ _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 def _not_a_number(value: Any) -> Any:
     # Pydantic would read 0, "0.0" or 1.5e9 as seconds since 1970; a date is written as a date.
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
-        raise ValueError(
-            "dates and times are ISO 8601 text, e.g. 2026-11-25 or 2026-11-25T08:00:00Z"
+        raise PydanticCustomError(
+            "date_not_text",
+            "dates and times are ISO 8601 text, e.g. 2026-11-25 or 2026-11-25T08:00:00Z",
         )
     return value
 
@@ -62,32 +71,36 @@ class ResponseModel(BaseModel):
     )
 
 
-def _resident_id(value: str) -> str:
-    try:
-        return parse_resident_id(value).number
-    except InvalidIdentifier as exc:
-        raise ValueError(str(exc)) from exc
+def _checked(check: Callable[[str], str]) -> AfterValidator:
+    """A validator whose refusal is typed by what is wrong (``id_number_checksum`` …): the
+    reader is told to retype a digit, not that the value is "invalid"."""
 
+    def validate(value: str) -> str:
+        try:
+            return check(value)
+        except InvalidIdentifier as exc:
+            raise PydanticCustomError(exc.kind, str(exc)) from exc
 
-def _credit_code(value: str) -> str:
-    try:
-        return normalise_credit_code(value)
-    except InvalidIdentifier as exc:
-        raise ValueError(str(exc)) from exc
+    return AfterValidator(validate)
 
 
 ResidentIdNumber = Annotated[
     str,
     Field(min_length=1, max_length=40, description="18-character resident ID (GB 11643)."),
-    AfterValidator(_resident_id),
+    _checked(lambda value: parse_resident_id(value).number),
 ]
 CreditCode = Annotated[
     str,
     Field(min_length=1, max_length=40, description="Unified social credit code (GB 32100)."),
-    AfterValidator(_credit_code),
+    _checked(normalise_credit_code),
 ]
 MobilePhone = Annotated[
-    str, Field(pattern=r"^1[3-9]\d{9}$", description="11-digit mainland mobile number.")
+    str,
+    Field(
+        description="11-digit mainland mobile number.",
+        json_schema_extra={"pattern": MOBILE_PATTERN},
+    ),
+    _checked(check_mobile),
 ]
 RegionCode = Annotated[str, Field(pattern=r"^\d{6,12}$", description="Division code.")]
 Notes = Annotated[str, Field(max_length=2000)]

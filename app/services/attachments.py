@@ -36,6 +36,11 @@ class AttachmentNotFound(NotFound):
     title = "No such attachment"
 
 
+class EvidenceFrozen(Conflict):
+    code = "evidence_frozen"
+    title = "The claim's evidence is frozen"
+
+
 class NotEvidence(UnsupportedMediaType):
     code = "unsupported_attachment"
     title = "Attachments are images (PNG, JPEG, WebP) or PDF"
@@ -80,7 +85,7 @@ async def add(
     claim = await claims.load(session, actor, claim_id, for_update=True)
     claims.ensure_filer_side(actor, claim)
     if claim.status not in (ClaimStatus.draft.value, ClaimStatus.submitted.value):
-        raise Conflict(f"The claim is {claim.status}; its evidence is frozen.")
+        raise EvidenceFrozen(f"The claim is {claim.status}; its evidence is frozen.")
     mime = sniff(content)
     if mime is None:
         raise NotEvidence(f"The file is not one of {', '.join(_ACCEPTED)} (checked by content).")

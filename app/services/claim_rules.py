@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.errors import Conflict, Unprocessable
+from app.errors.extensions import ClaimIneligibleProblem, DuplicateClaimProblem
 from app.models import (
     Employer,
     Employment,
@@ -28,11 +29,13 @@ from app.services import date_bounds
 
 class AlreadyClaimed(Conflict):
     code = "duplicate_claim"
+    problem = DuplicateClaimProblem
     title = "This worker, policy and period are already claimed"
 
 
 class ClaimIneligible(Unprocessable):
     code = "claim_ineligible"
+    problem = ClaimIneligibleProblem
     title = "The claim does not meet the policy's conditions"
 
 

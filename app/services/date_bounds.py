@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.core.config import get_settings
 from app.errors import FieldError, Unprocessable
+from app.errors.extensions import DateBoundsProblem
 from app.models import Enrolment, TrainingSession
 
 BACKFILL = "Older history is brought in through the audited admin backfill, not this route."
@@ -47,21 +48,25 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 class DateBeforeHistory(Unprocessable):
     code = "date_before_history"
+    problem = DateBoundsProblem
     title = "The date is earlier than the record's history allows"
 
 
 class DateInFuture(Unprocessable):
     code = "date_in_future"
+    problem = DateBoundsProblem
     title = "The date is later than allowed"
 
 
 class DateOutsideSession(Unprocessable):
     code = "date_outside_session"
+    problem = DateBoundsProblem
     title = "The day lies outside the training session"
 
 
 class EventNotYetHeld(Unprocessable):
     code = "event_not_yet_held"
+    problem = DateBoundsProblem
     title = "The recruitment event has not been held yet"
 
 

@@ -33,6 +33,11 @@ class EmployerNotFound(NotFound):
     title = "No such employer"
 
 
+class FieldNotEditable(Forbidden):
+    code = "field_not_editable"
+    title = "You may not change these fields"
+
+
 class DuplicateCreditCode(Conflict):
     code = "duplicate_credit_code"
     title = "This unified social credit code is already registered"
@@ -126,7 +131,7 @@ async def update(
 ) -> Employer:
     employer = await get(session, actor=actor, employer_id=employer_id, for_write=True)
     if actor.role is Role.employer and not changes.keys() <= SELF_SERVICE:
-        raise Forbidden(
+        raise FieldNotEditable(
             "Employer users may change the name, contact and address only: "
             + ", ".join(sorted(changes.keys() - SELF_SERVICE))
         )

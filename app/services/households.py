@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import Conflict, FieldError, NotFound, Unprocessable
+from app.errors import Conflict, FieldError, NotFound
 from app.models import Household, PovertyStatus, Region, RegionLevel, Worker
 from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
 from app.schemas.households import HouseholdRead, HouseholdSummary
@@ -63,7 +63,7 @@ async def place_in_scope(
     """A village or township the actor may register people in (422 otherwise)."""
     region = await regions.require(session, code=code, field=field)
     if region.level not in PLACES or not path_in_scope(actor, region.path):
-        raise Unprocessable(
+        raise regions.RegionNotAllowed(
             "Records are registered in a village or township of your own region.",
             errors=[
                 FieldError(

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import AppError
+from app.errors import AppError, fields
+from app.errors.language import Language
 from app.models import Household, PovertyCause, PovertyStatus, Region, Worker
 from app.schemas.households import HOUSEHOLD_NUMBER
 from app.schemas.workers import WorkerCreate
@@ -86,7 +87,11 @@ def _validate(raw: registry.RawRow) -> ImportRow | RowResult:
         return ImportRow.model_validate(raw.values)
     except ValidationError as exc:
         errors = [
-            RowError(field=_column(str(e["loc"][0])) if e["loc"] else "row", message=str(e["msg"]))
+            RowError(
+                field=_column(str(e["loc"][0])) if e["loc"] else "row",
+                # The problem's wording (no regular expressions, no values), in English.
+                message=fields.from_pydantic(e, Language.en).message,
+            )
             for e in exc.errors()
         ]
         return RowResult(row=raw.number, outcome="failed", errors=errors)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit, insert_ignore
-from app.errors import FieldError, NotFound, Unprocessable
+from app.errors import FieldError, NotFound, UnknownReference
 from app.models import (
     Campaign,
     Employer,
@@ -84,7 +84,7 @@ async def _check_ids(session: AsyncSession, model: Any, ids: list[int], field: s
     found = set((await session.scalars(select(model.id).where(model.id.in_(ids)))).all())
     missing = sorted(set(ids) - found)
     if missing:
-        raise Unprocessable(
+        raise UnknownReference(
             f"Unknown {field}: {missing}",
             errors=[FieldError(field=f"body.{field}", message=f"unknown: {missing}", type="ref")],
         )

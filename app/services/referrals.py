@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, FieldError, Forbidden, NotFound, UnknownReference
 from app.models import (
     Employer,
     EmployerKind,
@@ -142,7 +142,7 @@ async def create(
     if event_id is not None:
         event = await session.get(RecruitmentEvent, event_id)
         if event is None:
-            raise Unprocessable(
+            raise UnknownReference(
                 "Unknown recruitment event.",
                 errors=[FieldError(field="body.event_id", message="unknown event", type="ref")],
             )

@@ -34,6 +34,16 @@ class UnknownRegion(Unprocessable):
     title = "The region does not exist"
 
 
+class RegionNotAllowed(Unprocessable):
+    code = "region_not_allowed"
+    title = "The region named is not one you may register records in"
+
+
+class WrongRegionLevel(Unprocessable):
+    code = "wrong_region_level"
+    title = "The region is not of the level this needs"
+
+
 class WiderScopeRequired(Forbidden):
     code = "wider_scope_required"
     title = "This needs an admin of a wider region"
@@ -73,7 +83,7 @@ async def require_in_scope(
     own township only."""
     region = await require(session, code=code, field=field)
     if actor is not None and not path_in_scope(actor, region.path):
-        raise Unprocessable(
+        raise RegionNotAllowed(
             f"Region {code} lies outside your region scope.",
             errors=[
                 FieldError(field=f"body.{field}", message="not in your scope", type="region_scope")
@@ -151,7 +161,7 @@ async def create(
         parent = await require(session, code=parent_code, field="parent_code")
         _ensure_in_scope(actor, parent)
         if LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(RegionLevel(parent.level)):
-            raise Unprocessable(
+            raise WrongRegionLevel(
                 f"A {level.value} cannot sit under a {parent.level}.",
                 errors=[FieldError(field="body.level", message="level", type="region_level")],
             )

@@ -75,6 +75,16 @@ class RawRow:
     values: dict[str, str | list[str]]
 
 
+class EmptyFile(Unprocessable):
+    code = "empty_file"
+    title = "The file is empty"
+
+
+class MissingColumns(Unprocessable):
+    code = "missing_columns"
+    title = "The header lacks required columns"
+
+
 def _key(header: object) -> str:
     return "".join(str(header or "").split()).lstrip("\ufeff").lower()
 
@@ -98,12 +108,12 @@ def read_rows(content: bytes, *, limits: spreadsheets.Limits) -> list[RawRow]:
     required columns. Blocks: call it off the event loop."""
     cells = spreadsheets.rows(content, limits=limits)
     header = next(cells, None)
-    if header is None:
-        raise Unprocessable("The file is empty.")
+    if header is None or not any(_text(cell) for cell in header):
+        raise EmptyFile("The file is empty.")
     fields = [_ALIASES.get(_key(h)) for h in header]
     missing = [f for f in REQUIRED if f not in fields]
     if missing:
-        raise Unprocessable(
+        raise MissingColumns(
             "The header lacks required columns: " + ", ".join(COLUMNS[f][0] for f in missing),
             errors=[
                 FieldError(field=f"file.{COLUMNS[f][0]}", message="column missing", type="column")

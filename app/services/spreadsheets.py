@@ -27,6 +27,7 @@ from typing import ClassVar
 
 from app.core.config import Settings
 from app.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from app.errors.extensions import ImportLimitProblem
 
 MiB = 1024 * 1024
 
@@ -76,6 +77,7 @@ class SpreadsheetTooLarge(PayloadTooLarge):
 class _PastLimit(Unprocessable):
     """A file past one of ``Limits``: the answer names the limit and its value."""
 
+    problem = ImportLimitProblem
     limit: ClassVar[str]  # the field of Limits
     message: ClassVar[str]  # formatted with ``where`` and the limits
 

@@ -28,7 +28,6 @@ from sqlmodel import col
 
 from app.core.config import get_settings
 from app.core.sql import date_add_days
-from app.errors import NotFound
 from app.models import (
     Claim,
     Employer,
@@ -83,7 +82,7 @@ async def frame(session: AsyncSession, *, actor: Actor, region: str | None, year
             select(Region).where(col(Region.parent_code).is_(None)).order_by(col(Region.code))
         )
         if root is None:
-            raise NotFound("There are no regions yet.")
+            raise regions.RegionNotFound("There are no regions yet.")
         return Frame(root, year)
     found = await regions.get(session, code=code)
     if not path_in_scope(actor, found.path):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, NotFound, RangeReversed, Unprocessable
 from app.models import Payee, PolicyRule, SubsidyPolicy, Unit
 from app.pagination import Page, PageParams, paginate
 from app.schemas.subsidy_policies import PolicyRead
@@ -24,6 +24,11 @@ from app.versioning import ensure_version
 class PolicyNotFound(NotFound):
     code = "policy_not_found"
     title = "No such subsidy policy"
+
+
+class OneOffUnits(Unprocessable):
+    code = "one_off_units"
+    title = "A one-off subsidy is paid once"
 
 
 class DuplicatePolicyCode(Conflict):
@@ -96,7 +101,7 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(data.get("conditions"), dict):
         data["conditions"] = {k: v for k, v in data["conditions"].items() if v is not None}
     if data.get("unit") == Unit.once and data.get("max_units", 1) != 1:
-        raise Unprocessable("A one-off subsidy has max_units 1.")
+        raise OneOffUnits("A one-off subsidy has max_units 1.")
     return data
 
 
@@ -146,7 +151,7 @@ async def update(
     changes.pop("unit")
     merged_to = changes.get("valid_to", policy.valid_to)
     if merged_to is not None and merged_to < changes.get("valid_from", policy.valid_from):
-        raise Unprocessable("valid_to must not be before valid_from.")
+        raise RangeReversed("valid_to must not be before valid_from.")
     before = snapshot(policy)
     for key, value in changes.items():
         setattr(policy, key, value)

@@ -34,6 +34,11 @@ class UsernameTaken(Conflict):
     title = "The username is taken"
 
 
+class SelfDemotion(Conflict):
+    code = "self_demotion"
+    title = "You cannot deactivate or demote yourself"
+
+
 class InvalidUserScope(Unprocessable):
     code = "invalid_user_scope"
     title = "The role and scope do not fit together"
@@ -209,7 +214,7 @@ async def update(
         employer_id=merged["employer_id"],
     )
     if user.id == actor.id and (changes.get("is_active") is False or role is not Role.admin):
-        raise Conflict("You cannot deactivate or demote yourself; ask another admin.")
+        raise SelfDemotion("You cannot deactivate or demote yourself; ask another admin.")
     for key, value in changes.items():
         setattr(user, key, value.value if isinstance(value, Role) else value)
     if before["is_active"] and user.is_active is False:

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from app.core.db import commit
 from app.core.sql import json_list_contains
-from app.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, FieldError, Forbidden, NotFound, RangeReversed
 from app.models import Employer, JobType, Region, Skill, Vacancy, VacancyStatus
 from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
 from app.schemas.vacancies import VacancyRead
@@ -192,11 +192,11 @@ async def update(
     )
     merged = {**snapshot(vacancy), **changes}
     if merged["wage_max_fen"] is not None and merged["wage_max_fen"] < merged["wage_min_fen"]:
-        raise Unprocessable(
+        raise RangeReversed(
             "The wage range is upside down.",
             errors=[
                 FieldError(
-                    field="body.wage_max_fen", message="below wage_min_fen", type="wage_range"
+                    field="body.wage_max_fen", message="below wage_min_fen", type="range_reversed"
                 )
             ],
         )

@@ -12,7 +12,8 @@ from sqlmodel import col
 
 from app.core.db import commit, is_postgres
 from app.core.sql import json_list_contains, masked, masked_phone
-from app.errors import Conflict, FieldError, NotFound, Unprocessable
+from app.errors import Conflict, FieldError, NotFound, UnknownReference
+from app.errors.extensions import DuplicateWorkerProblem
 from app.identifiers import parse_resident_id
 from app.masking import mask_id_number
 from app.models import (
@@ -67,6 +68,7 @@ class WorkerNotFound(NotFound):
 
 class DuplicateIdNumber(Conflict):
     code = "duplicate_id_number"
+    problem = DuplicateWorkerProblem
     title = "This resident ID number is already registered"
 
 
@@ -215,7 +217,7 @@ async def _check_references(
         try:
             await households.get(session, actor=actor, household_id=household_id)
         except households.HouseholdNotFound as exc:
-            raise Unprocessable(
+            raise UnknownReference(
                 "The household does not exist in your scope.",
                 errors=[
                     FieldError(field="body.household_id", message="unknown household", type="ref")

@@ -244,7 +244,7 @@ class TestFileAClaim:
         job = await hired(factory)
         other = await new_worker(job.cw)
         r = await job.boss.post(CLAIMS, json=claim_body(job, worker_id=other["id"]))
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.worker_id"}
+        assert error_fields(problem(r, 422, "records_do_not_match")) == {"body.worker_id"}
 
     async def test_an_unconfirmed_employment_gets_422_with_the_reason(
         self, desk: Bureau, factory: Factory, session: AsyncSession
@@ -708,7 +708,7 @@ class TestReturnAndCorrect:
         url = f"{CLAIMS}/{claim['id']}"
         tag = (await job.boss.get(url)).headers["ETag"]
         r = await job.boss.patch(url, json={"period_start": month(0)}, headers={"If-Match": tag})
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.period_end"}
+        assert error_fields(problem(r, 422, "range_reversed")) == {"body.period_end"}
         after = await detail(job.boss, claim["id"])
         assert (after["period_start"], after["version"]) == (month(6), claim["version"])
 
@@ -726,7 +726,7 @@ class TestAnApprovedClaimIsFrozen:
         upload = await job.boss.post(
             f"{url}/attachments", files={"file": ("a.png", PNG, "image/png")}
         )
-        problem(upload, 409, "conflict")
+        problem(upload, 409, "evidence_frozen")
         for action in ("reject", "return"):
             r = await act(desk.admin, claim["id"], action, reason="再看看")
             problem(r, 409, "invalid_claim_transition")
@@ -764,7 +764,7 @@ class TestPublicNotice:
         notice = await bureau(factory)
         claim = await approved(notice, await hired(factory))
         r = await act(notice.admin, claim["id"], "pay", payment_reference="PAY-1")
-        problem(r, 409, "invalid_claim_transition")
+        problem(r, 409, "notice_period_running")
         assert (await detail(notice.admin, claim["id"]))["status"] == "approved"
 
     @pytest.mark.parametrize("role", ["auditor", "admin"])

@@ -235,7 +235,7 @@ class TestEmployerUsersOwnProfile:
             json=changes,
             headers={"If-Match": f'"{before["version"]}"'},
         )
-        problem(r, 403, "forbidden")
+        problem(r, 403, "field_not_editable")
         assert await read(boss, employer.id) == before
 
     async def test_an_employer_user_cannot_verify_itself_by_editing(self, factory: Factory) -> None:

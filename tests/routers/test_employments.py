@@ -169,7 +169,7 @@ class TestRecordEmployment:
     @pytest.mark.parametrize(
         ("field", "value", "code"),
         [
-            ("employer_id", 987654, "validation_failed"),
+            ("employer_id", 987654, "unknown_reference"),
             ("employer_id", 2**63, "validation_failed"),
             ("work_region_code", "340406199", "unknown_region"),
             ("kind", "gig", "validation_failed"),

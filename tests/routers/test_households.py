@@ -141,7 +141,7 @@ class TestCreateHousehold:
     ) -> None:
         admin = await factory.as_role("admin")
         r = await admin.post(HOUSEHOLDS, json=household_body(region_code=DISTRICT))
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+        assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.region_code"}
         assert await count_rows(session, Household) == 0
 
     @pytest.mark.parametrize("region", [PINGWEI, PINGWEI_VILLAGE])
@@ -150,7 +150,7 @@ class TestCreateHousehold:
     ) -> None:
         cw = await factory.as_role("caseworker", region=QIJI)
         r = await cw.post(HOUSEHOLDS, json=household_body(region_code=region))
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+        assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.region_code"}
         assert await count_rows(session, Household) == 0
 
     async def test_an_unknown_region_is_refused(self, factory: Factory) -> None:
@@ -343,7 +343,7 @@ class TestUpdateHousehold:
             json={"region_code": region},
             headers={"If-Match": '"1"'},
         )
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+        assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.region_code"}
         seen = (await cw.get(f"{HOUSEHOLDS}/{household['id']}")).json()
         assert (seen["region_code"], seen["version"]) == (XUGANG, 1)
 

@@ -348,19 +348,19 @@ class TestRefusedFiles:
     async def test_a_header_without_the_required_columns_is_422(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
         content = "姓名,联系电话,备注\r\n张三,13812345678,无\r\n".encode()
-        body = problem(await upload(cw, content), 422, "validation_failed")
+        body = problem(await upload(cw, content), 422, "missing_columns")
         assert error_fields(body) == {"file.户编号", "file.身份证号", "file.行政区划代码"}
 
     async def test_an_xlsx_without_the_required_columns_is_422(self, factory: Factory) -> None:
         cw = await factory.as_role("caseworker")
         content = xlsx_file([["张三", "13812345678"]], header=["姓名", "联系电话"])
         r = await upload(cw, content, name="registry.xlsx")
-        assert "file.身份证号" in error_fields(problem(r, 422, "validation_failed"))
+        assert "file.身份证号" in error_fields(problem(r, 422, "missing_columns"))
 
     @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n"])
     async def test_an_empty_file_is_422(self, factory: Factory, content: bytes) -> None:
         cw = await factory.as_role("caseworker")
-        problem(await upload(cw, content), 422, "validation_failed")
+        problem(await upload(cw, content), 422, "empty_file")
 
     async def test_a_file_over_the_size_limit_is_413(
         self, factory: Factory, session: AsyncSession, monkeypatch: pytest.MonkeyPatch

@@ -116,8 +116,8 @@ class TestCreateEvent:
             ({"date": "March 1st"}, "body.date", "validation_failed"),
             ({"place": ""}, "body.place", "validation_failed"),
             ({"region_code": "340406199"}, "body.region_code", "unknown_region"),
-            ({"employer_ids": [987654]}, "body.employer_ids", "validation_failed"),
-            ({"vacancy_ids": [987654]}, "body.vacancy_ids", "validation_failed"),
+            ({"employer_ids": [987654]}, "body.employer_ids", "unknown_reference"),
+            ({"vacancy_ids": [987654]}, "body.vacancy_ids", "unknown_reference"),
             ({"employer_ids": [2**63]}, "body.employer_ids.0", "validation_failed"),
             ({"vacancy_ids": [0]}, "body.vacancy_ids.0", "validation_failed"),
             ({"attendees": []}, "body.attendees", "validation_failed"),
@@ -137,7 +137,7 @@ class TestCreateEvent:
         employer = await factory.employer()
         cw = await factory.as_role("caseworker")
         r = await cw.post(EVENTS, json=event_body(employer_ids=[employer.id, 987654]))
-        body = problem(r, 422, "validation_failed")
+        body = problem(r, 422, "unknown_reference")
         assert error_fields(body) == {"body.employer_ids"}
         assert "987654" in body["detail"]
         assert await count_rows(session, RecruitmentEvent) == 0
@@ -147,7 +147,7 @@ class TestCreateEvent:
     ) -> None:
         cw = await factory.as_role("caseworker")
         r = await cw.post(EVENTS, json=event_body(region_code=PINGWEI))
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+        assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.region_code"}
         assert await count_rows(session, RecruitmentEvent) == 0
         admin = await factory.as_role("admin")
         assert (await admin.post(EVENTS, json=event_body(region_code=PINGWEI))).status_code == 201
@@ -182,7 +182,7 @@ class TestParticipants:
         cw = await factory.as_role("caseworker")
         event = await new_event(cw)
         r = await cw.post(f"{EVENTS}/{event['id']}/participants", json={"vacancy_ids": [987654]})
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.vacancy_ids"}
+        assert error_fields(problem(r, 422, "unknown_reference")) == {"body.vacancy_ids"}
         assert (await detail(cw, event["id"]))["vacancy_ids"] == []
 
     async def test_an_employer_does_not_add_participants(self, factory: Factory) -> None:

@@ -169,7 +169,7 @@ class TestCreateReferral:
             REFERRALS,
             json={"worker_id": worker["id"], "vacancy_id": posted["id"], "event_id": 987654},
         )
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.event_id"}
+        assert error_fields(problem(r, 422, "unknown_reference")) == {"body.event_id"}
 
     @pytest.mark.parametrize(
         ("field", "value"), [("status", "hired"), ("caseworker_id", 1), ("employer_id", 1)]

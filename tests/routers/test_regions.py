@@ -195,7 +195,7 @@ class TestCreateRegion:
     ) -> None:
         admin = await factory.as_role("admin")
         r = await admin.post(REGIONS, json=village(parent=parent, level=level), headers=key())
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.level"}
+        assert error_fields(problem(r, 422, "wrong_region_level")) == {"body.level"}
         assert await count_regions(session, NEW_VILLAGE) == 0
 
     async def test_an_unknown_parent_is_a_422(

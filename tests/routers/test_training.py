@@ -257,7 +257,7 @@ class TestSchedulingSessions:
         admin = await factory.as_role("admin")
         course = await new_course(admin)
         r = await admin.post(SESSIONS, json=session_body(course["id"], township_code=where))
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.township_code"}
+        assert error_fields(problem(r, 422, "wrong_region_level")) == {"body.township_code"}
         assert ids(await admin.get(SESSIONS)) == []
 
     async def test_an_unknown_course_is_404(self, factory: Factory) -> None:

@@ -415,7 +415,7 @@ class TestAnAdminCannotLockThemselvesOut:
         r = await admin.patch(
             f"{USERS}/{me.id}", json={"is_active": False}, headers={"If-Match": '"1"'}
         )
-        problem(r, 409, "conflict")
+        problem(r, 409, "self_demotion")
         assert (await admin.get(f"{USERS}/{me.id}")).json()["is_active"] is True
 
     async def test_an_admin_cannot_demote_themselves(self, factory: Factory) -> None:
@@ -423,7 +423,7 @@ class TestAnAdminCannotLockThemselvesOut:
         r = await admin.patch(
             f"{USERS}/{me.id}", json={"role": "auditor"}, headers={"If-Match": '"1"'}
         )
-        problem(r, 409, "conflict")
+        problem(r, 409, "self_demotion")
         assert (await admin.get(f"{USERS}/{me.id}")).json()["role"] == "admin"
 
     async def test_another_admin_can_deactivate_an_admin(self, factory: Factory) -> None:

@@ -97,7 +97,7 @@ class TestTargetsAndStations:
         qiji = await township_admin(factory)
         body = {"region_code": DISTRICT, "year": YEAR, "metric": "training", "value": 999}
         body_problem = problem(
-            await qiji.post(f"{API}/targets", json=body), 422, "validation_failed"
+            await qiji.post(f"{API}/targets", json=body), 422, "region_not_allowed"
         )
         assert error_fields(body_problem) == {"body.region_code"}
         district = await factory.as_role("admin")
@@ -117,7 +117,7 @@ class TestTargetsAndStations:
             r = await qiji.post(
                 f"{API}/service-stations", json={"name": "平圩镇就业服务站", "region_code": region}
             )
-            assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+            assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.region_code"}
         r = await qiji.post(f"{API}/service-stations", json={"name": "祁集站", "region_code": QIJI})
         assert r.status_code == 201, r.text
 
@@ -144,7 +144,7 @@ class TestEmployers:
         qiji = await township_admin(factory)
         _, etag = await read(qiji, f"/employers/{ours.id}")
         r = await patch(qiji, f"/employers/{ours.id}", etag, region_code=PINGWEI_VILLAGE)
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+        assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.region_code"}
         r = await patch(qiji, f"/employers/{ours.id}", etag, address="祁集镇许岗村")
         assert r.status_code == 200, r.text
 
@@ -155,7 +155,7 @@ class TestEmployers:
         body = {"name": "平圩某厂", "credit_code": credit_code(990001), "kind": "enterprise",
                 "region_code": PINGWEI_VILLAGE}  # fmt: skip
         r = await qiji.post(f"{API}/employers", json=body)
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.region_code"}
+        assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.region_code"}
         assert (await qiji.get(f"{API}/employers", params={"name": "平圩某厂"})).json()[
             "items"
         ] == []
@@ -217,7 +217,7 @@ class TestTrainingSessions:
                 "township_code": PINGWEI, "start_date": "2030-01-01", "end_date": "2030-01-10",
                 "capacity": 5}  # fmt: skip
         r = await qiji.post(f"{API}/training/sessions", json=body)
-        assert error_fields(problem(r, 422, "validation_failed")) == {"body.township_code"}
+        assert error_fields(problem(r, 422, "region_not_allowed")) == {"body.township_code"}
 
         assert (await read(qiji, f"/training/sessions/{theirs['id']}"))[0] == before
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.masking import mask_id_number
 from app.models import Claim, ClaimStatus, Region, SubsidyPolicy
 from app.pagination import Page, PageParams, paginate
@@ -35,9 +35,19 @@ class ClaimNotFound(NotFound):
 DuplicateClaim = claim_rules.AlreadyClaimed
 
 
+class EmploymentRequired(Unprocessable):
+    code = "employment_required"
+    title = "An employer's claim names its employment"
+
+
 class InvalidClaimTransition(Conflict):
     code = "invalid_claim_transition"
     title = "The claim is not in a state that allows this"
+
+
+class NoticePeriodRunning(Conflict):
+    code = "notice_period_running"
+    title = "The claim is still in public notice"
 
 
 class OwnClaim(Forbidden):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import FieldError, Forbidden, Unprocessable
+from app.errors import FieldError, Forbidden, RangeReversed, RecordsDoNotMatch
 from app.models import (
     Claim,
     ClaimPeriod,
@@ -31,6 +31,7 @@ from app.scope import Actor
 from app.services import audit, claim_rules, employments, subsidy_policies, workers
 from app.services.claims.core import (
     DuplicateClaim,
+    EmploymentRequired,
     InvalidClaimTransition,
     _transition,
     load,
@@ -69,7 +70,7 @@ async def _evidence(
     )  # fmt: skip
     if employer_side:
         if employment is None:
-            raise Unprocessable(
+            raise EmploymentRequired(
                 "An employer's claim names the employment it is for.",
                 errors=[FieldError(field="body.employment_id", message="required", type="ref")],
             )
@@ -77,13 +78,13 @@ async def _evidence(
     else:
         worker = await workers.get(session, actor=actor, worker_id=worker_id)
     if worker is None or worker.id != worker_id:
-        raise Unprocessable(
+        raise RecordsDoNotMatch(
             "The employment is not the worker's.",
             errors=[FieldError(field="body.worker_id", message="does not match", type="ref")],
         )
     enrolment = await session.get(Enrolment, enrolment_id) if enrolment_id else None
     if enrolment_id and (enrolment is None or enrolment.worker_id != worker_id):
-        raise Unprocessable(
+        raise RecordsDoNotMatch(
             "The enrolment is not the worker's.",
             errors=[FieldError(field="body.enrolment_id", message="not found", type="ref")],
         )
@@ -181,10 +182,10 @@ def _ensure_period_order(claim: Claim, changes: dict[str, Any]) -> None:
     start = changes.get("period_start", claim.period_start)
     end = changes.get("period_end", claim.period_end)
     if start is not None and end is not None and end < start:
-        raise Unprocessable(
+        raise RangeReversed(
             "period_end must not be before period_start.",
             errors=[FieldError(field="body.period_end", message="before period_start",
-                               type="value_error")],
+                               type="range_reversed")],
         )  # fmt: skip
 
 

@@ -9,7 +9,13 @@ from app.models.base import utcnow
 from app.schemas.claims import ClaimRead
 from app.scope import Actor
 from app.services import regions, subsidy_policies
-from app.services.claims.core import InvalidClaimTransition, _transition, read, snapshot
+from app.services.claims.core import (
+    InvalidClaimTransition,
+    NoticePeriodRunning,
+    _transition,
+    read,
+    snapshot,
+)
 from app.services.claims.review import _for_review
 from app.services.employments import today
 
@@ -23,7 +29,7 @@ async def pay(
     if claim.status != ClaimStatus.approved.value:
         raise InvalidClaimTransition(f"Only an approved claim is paid; it is {claim.status}.")
     if claim.notice_ends_on is not None and today() < claim.notice_ends_on:
-        raise InvalidClaimTransition(
+        raise NoticePeriodRunning(
             f"The public notice ends on {claim.notice_ends_on}; the claim can be paid from then."
         )
     policy = await subsidy_policies.get(session, policy_id=claim.policy_id)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import get_settings
 from app.core.db import commit
-from app.errors import FieldError, Unprocessable
+from app.errors import FieldError, UnknownReference
 from app.models import Employer, Employment, EmploymentKind, FollowUp, Worker
 from app.models.base import utcnow
 from app.schemas.employments import EmploymentRead
@@ -106,8 +106,8 @@ async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
     return created
 
 
-def _bad(field: str, message: str) -> Unprocessable:
-    return Unprocessable(
+def _bad(field: str, message: str) -> UnknownReference:
+    return UnknownReference(
         f"{field}: {message}.",
-        errors=[FieldError(field=f"body.{field}", message=message, type="value_error")],
+        errors=[FieldError(field=f"body.{field}", message=message, type="ref")],
     )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import Conflict, FieldError, NotFound, Unprocessable
+from app.errors import Conflict, FieldError, NotFound, RangeReversed
 from app.models import (
     Enrolment,
     EnrolmentStatus,
@@ -133,7 +133,7 @@ async def list_sessions(
 async def _township(session: AsyncSession, actor: Actor, code: str) -> Region:
     region = await regions.require_in_scope(session, actor=actor, code=code, field="township_code")
     if region.level != RegionLevel.township.value:
-        raise Unprocessable(
+        raise regions.WrongRegionLevel(
             "Training sessions run in a township.",
             errors=[FieldError(field="body.township_code", message="not a township",
                                type="region_level")],
@@ -181,7 +181,11 @@ async def update_session(
     merged = {"start_date": training.start_date, "end_date": training.end_date,
               "capacity": training.capacity, **changes}  # fmt: skip
     if merged["end_date"] < merged["start_date"]:
-        raise Unprocessable("end_date must not be before start_date.")
+        raise RangeReversed(
+            "end_date must not be before start_date.",
+            errors=[FieldError(field="body.end_date", message="before start_date",
+                               type="range_reversed")],
+        )  # fmt: skip
     if merged["capacity"] < training.enrolled:
         raise CapacityBelowEnrolled(
             f"{training.enrolled} seats are taken; capacity cannot go lower."

@@ -1,122 +1,38 @@
-"""One error family, rendered one way: ``application/problem+json`` (RFC 9457).
+"""Problems rendered one way: ``application/problem+json`` (RFC 9457), in the reader's language.
 
 Services raise ``AppError`` subclasses; the handlers below turn them, FastAPI's own validation
 and routing errors, an unreachable database and anything unexpected into problem documents that
-never carry a stack trace, SQL or a secret.
+never carry a stack trace, SQL or a secret. ``Accept-Language`` picks English or Chinese for the
+``title``, the ``detail`` and each ``errors[].message``; the ``code`` and each ``errors[].type``
+are the same in both, and the answer says ``Content-Language`` and ``Vary: Accept-Language``.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import headers as security_headers
+from app.errors import fields
+from app.errors.catalogue import entry
+from app.errors.family import AppError, PreconditionFailed, Unprocessable
+from app.errors.language import DEFAULT, Language, negotiate
+from app.errors.shapes import FieldError
 
 logger = logging.getLogger("jobpath.errors")
 PROBLEM_JSON = "application/problem+json"
 
 
-class FieldError(BaseModel):
-    field: str = Field(description="Dotted location of the offending input, e.g. `body.name`.")
-    message: str
-    type: str
-
-
-class Problem(BaseModel):
-    type: str = Field(description="URI naming the kind of problem.")
-    title: str
-    status: int
-    detail: str
-    code: str = Field(description="Stable machine-readable code.")
-    instance: str | None = None
-    request_id: str | None = None
-    errors: list[FieldError] | None = None
-
-    model_config = {"extra": "allow"}
-
-
-class AppError(Exception):
-    status: ClassVar[int] = 400
-    code: ClassVar[str] = "bad_request"
-    title: ClassVar[str] = "Bad request"
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        errors: list[FieldError] | None = None,
-        headers: dict[str, str] | None = None,
-        **extra: Any,
-    ) -> None:
-        self.detail = detail or self.title
-        self.errors = errors
-        self.headers = headers or {}
-        self.extra = extra
-        super().__init__(self.detail)
-
-
-class Unauthorized(AppError):
-    status, code, title = 401, "unauthorized", "Authentication required"
-
-    def __init__(self, detail: str | None = None, **kw: Any) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **kw)
-
-
-class Forbidden(AppError):
-    status, code, title = 403, "forbidden", "Not allowed"
-
-
-class NotFound(AppError):
-    status, code, title = 404, "not_found", "Not found"
-
-
-class Conflict(AppError):
-    status, code, title = 409, "conflict", "Conflict"
-
-
-class PreconditionFailed(AppError):
-    status, code, title = 412, "version_mismatch", "The record changed since you read it"
-
-
-class PayloadTooLarge(AppError):
-    status, code, title = 413, "payload_too_large", "Upload too large"
-
-
-class UnsupportedMediaType(AppError):
-    status, code, title = 415, "unsupported_media_type", "Unsupported file type"
-
-
-class Unprocessable(AppError):
-    status, code, title = 422, "validation_failed", "The request is not valid"
-
-
-class PreconditionRequired(AppError):
-    status, code, title = 428, "if_match_required", "Send If-Match with the ETag you read"
-
-
-class TooManyRequests(AppError):
-    status, code, title = 429, "too_many_requests", "Too many attempts"
-
-    def __init__(self, detail: str | None = None, *, retry_after: int, **kw: Any) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **kw)
-
-
-class ServiceUnavailable(AppError):
-    status, code, title = 503, "service_unavailable", "Temporarily unavailable"
-
-    def __init__(self, detail: str | None = None, *, retry_after: int = 5, **kw: Any) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **kw)
+def language_of(request: Request | None) -> Language:
+    return negotiate(request.headers.get("accept-language")) if request else DEFAULT
 
 
 def problem_response(
@@ -130,6 +46,13 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """The problem answer; ``title`` and ``detail`` are the English ones, and a Chinese reader
+    gets the catalogue's for ``code`` instead (filled in with ``extra``). ``errors`` are in the
+    reader's language already."""
+    language = language_of(request)
+    if language is Language.zh:
+        found = entry(code, status)
+        title, detail = found.title_zh, found.detail_zh(extra or {})
     body: dict[str, Any] = {
         "type": f"urn:jobpath:problem:{code}",
         "title": title,
@@ -140,43 +63,25 @@ def problem_response(
         "request_id": correlation_id.get(),
     }
     if errors is not None:
-        body["errors"] = [e.model_dump() for e in errors]
+        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
     body.update(extra or {})
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
-
-
-def responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry of a route that may raise these errors."""
-    out: dict[int | str, dict[str, Any]] = {}
-    for err in sorted(errors, key=lambda e: e.status):
-        out[err.status] = {
-            "model": Problem,
-            "description": err.title,
-            "content": {PROBLEM_JSON: {}},
-        }
-    return out
-
-
-def _field_errors(exc: RequestValidationError) -> list[FieldError]:
-    return [
-        FieldError(
-            field=".".join(str(p) for p in err.get("loc", ())),
-            message=str(err.get("msg", "invalid")),
-            type=str(err.get("type", "value_error")),
-        )
-        for err in exc.errors()
-    ]
+    response = JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    response.headers["Content-Language"] = language.value
+    vary = response.headers.get("Vary")
+    response.headers["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
+    return response
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
+    language = language_of(request)
     return problem_response(
         status=exc.status,
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
         request=request,
-        errors=exc.errors,
+        errors=None if exc.errors is None else [fields.localised(e, language) for e in exc.errors],
         headers=exc.headers,
         extra=exc.extra,
     )
@@ -185,13 +90,14 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # The offending values are deliberately not echoed: they may be personal data.
+    language = language_of(request)
     return problem_response(
         status=422,
-        code="validation_failed",
-        title="The request is not valid",
+        code=Unprocessable.code,
+        title=Unprocessable.title,
         detail="One or more fields are invalid; see errors.",
         request=request,
-        errors=_field_errors(exc),
+        errors=[fields.from_pydantic(e, language) for e in exc.errors()],
     )
 
 
@@ -231,8 +137,8 @@ def _unreadable_body(request: Request, exc: StarletteHTTPException) -> JSONRespo
     detail = exc.detail if isinstance(exc.detail, str) else "The request body cannot be read."
     return problem_response(
         status=422,
-        code="validation_failed",
-        title="The request is not valid",
+        code=Unprocessable.code,
+        title=Unprocessable.title,
         detail="The request body cannot be read; see errors.",
         request=request,
         errors=[FieldError(field="body", message=detail, type="body_unreadable")],
@@ -344,45 +250,7 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 
-def _document_problem_422(app: FastAPI) -> None:
-    """Make every operation's 422 the problem document the handler above sends.
-
-    FastAPI documents its own validation body (``HTTPValidationError``, ``application/json``)
-    on each operation that declares no 422 of its own, but this service never sends it.
-    """
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = build()
-        unprocessable = {
-            "description": Unprocessable.title,
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for operations in document.get("paths", {}).values():
-            for operation in operations.values():
-                found = operation.get("responses", {}).get("422")
-                if found is not None and PROBLEM_JSON not in found.get("content", {}):
-                    operation["responses"]["422"] = copy.deepcopy(unprocessable)
-                for status, answer in operation.get("responses", {}).items():
-                    content = answer.get("content", {})
-                    # Errors are sent as problem+json only: the schema goes there.
-                    if str(status)[0] in "45" and PROBLEM_JSON in content:
-                        schema = content.pop("application/json", {}).get("schema")
-                        if schema is not None:
-                            content[PROBLEM_JSON] = {"schema": schema}
-        schemas = document.get("components", {}).get("schemas", {})
-        for unused in ("HTTPValidationError", "ValidationError"):
-            if f"#/components/schemas/{unused}" not in json.dumps(document):
-                schemas.pop(unused, None)
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def install(app: FastAPI) -> None:
-    _document_problem_422(app)
+def add_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,56 @@
+"""Every problem code the suite's answers carry, recorded as they go out and checked against
+the catalogue when the run ends: a code raised anywhere without a catalogue row (so without a
+Chinese title, a meaning and advice) fails the run."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors.catalogue import CATALOGUE
+from app.errors.render import PROBLEM_JSON
+
+SEEN: Counter[str] = Counter()
+
+
+class RecordProblemCodes:
+    """ASGI middleware that only looks: a problem answer's body is read for its ``code``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body: list[bytes] | None = None
+
+        async def watch(message: Message) -> None:
+            nonlocal body
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", []))
+                if headers.get(b"content-type", b"").startswith(PROBLEM_JSON.encode()):
+                    body = []
+            elif message["type"] == "http.response.body" and body is not None:
+                body.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    _record(b"".join(body))
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+def _record(raw: bytes) -> None:
+    try:
+        document: Any = json.loads(raw)
+    except ValueError:
+        SEEN["<unreadable problem>"] += 1
+        return
+    SEEN[str(document.get("code"))] += 1
+
+
+def uncatalogued() -> list[str]:
+    return sorted(code for code in SEEN if code not in CATALOGUE)
