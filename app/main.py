@@ -13,7 +13,7 @@ from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import errors
-from app.core import docs, headers, http_limits
+from app.core import docs, headers, http_limits, openapi
 from app.core import logging as app_logging
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     docs.install(app)
+    openapi.install(app)
     _add_middleware(app, settings)
     return app
 
