@@ -334,7 +334,7 @@ async def list_attachments(
     response_class=FileResponse,
     responses={
         200: {
-            "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
+            "content": {media: {} for media in attachments.ACCEPTED},
             "description": "The file.",
         },
         **responses(*_READ),

@@ -28,7 +28,7 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"%PDF-", 0, "application/pdf"),
     (b"WEBP", 8, "image/webp"),
 )
-_ACCEPTED = sorted({mime for _sig, _at, mime in _SIGNATURES})
+ACCEPTED = sorted({mime for _sig, _at, mime in _SIGNATURES})
 
 
 class AttachmentNotFound(NotFound):
@@ -88,7 +88,7 @@ async def add(
         raise EvidenceFrozen(f"The claim is {claim.status}; its evidence is frozen.")
     mime = sniff(content)
     if mime is None:
-        raise NotEvidence(f"The file is not one of {', '.join(_ACCEPTED)} (checked by content).")
+        raise NotEvidence(f"The file is not one of {', '.join(ACCEPTED)} (checked by content).")
     if declared_type and declared_type != "application/octet-stream" and declared_type != mime:
         raise NotEvidence(f"The file says it is {declared_type} but its content is {mime}.")
     digest = hashlib.sha256(content).hexdigest()
