@@ -177,3 +177,58 @@ def _patterns(value: Any) -> list[str]:
     if isinstance(value, list):
         return [p for v in value for p in _patterns(v)]
     return []
+
+
+# The error types pydantic raises for each JSON-schema keyword of a request field.
+_TYPES_OF_KEYWORD = {
+    ("type", "string"): {"string_type", "string_unicode"},
+    ("type", "integer"): {"int_type", "int_parsing", "int_from_float", "int_parsing_size"},
+    ("type", "number"): {"float_type", "float_parsing", "finite_number"},
+    ("type", "boolean"): {"bool_type", "bool_parsing"},
+    ("type", "array"): {"list_type", "set_type", "set_item_not_hashable"},
+    ("type", "object"): {"model_type", "model_attributes_type", "dict_type"},
+    ("format", "date"): {"date_type", "date_parsing", "date_from_datetime_parsing",
+                         "date_from_datetime_inexact", "date_not_text"},
+    ("format", "date-time"): {"datetime_type", "datetime_parsing", "datetime_from_date_parsing",
+                              "datetime_object_invalid", "timezone_aware", "date_not_text"},
+    ("minLength", None): {"string_too_short"},
+    ("maxLength", None): {"string_too_long"},
+    ("pattern", None): {"string_pattern_mismatch"},
+    ("minimum", None): {"greater_than_equal"},
+    ("maximum", None): {"less_than_equal"},
+    ("exclusiveMinimum", None): {"greater_than"},
+    ("exclusiveMaximum", None): {"less_than"},
+    ("minItems", None): {"too_short"},
+    ("maxItems", None): {"too_long"},
+    ("enum", None): {"enum", "literal_error"},
+    ("const", None): {"literal_error"},
+}  # fmt: skip
+_EVERY_REQUEST = {"missing", "extra_forbidden", "json_invalid", "json_type", "value_error",
+                  "body_unreadable", "control_characters"}  # fmt: skip
+
+
+def _keyword_types(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            named = item if key in ("type", "format") and isinstance(item, str) else None
+            found |= _TYPES_OF_KEYWORD.get((key, named), set())
+            found |= _keyword_types(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _keyword_types(item)
+    return found
+
+
+async def test_every_error_type_a_request_can_meet_is_worded(client: AsyncClient) -> None:
+    """Each kind of check the request schemas and parameters declare (a length, a pattern, a
+    date, an enum …) has its own message in both languages: no field message falls back to the
+    generic "is not valid"."""
+    document = (await client.get("/openapi.json")).json()
+    declared: set[str] = set(_EVERY_REQUEST)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            declared |= _keyword_types(operation.get("parameters", []))
+            declared |= _keyword_types(request_schemas(document, operation))
+    assert len(declared) > 30
+    assert sorted(declared - set(fields.TYPES)) == []

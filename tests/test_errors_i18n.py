@@ -325,7 +325,11 @@ class TestExtensionsAreTypedAndDocumented:
         assert "DuplicateClaimProblem" in await documented(document, "createClaim", "409")
         conforms(document, "ClaimIneligibleProblem", body)
         assert body["reasons"]
-        assert all(isinstance(reason, str) for reason in body["reasons"])
+        for reason in body["reasons"]:  # the conditions unmet, in Chinese too
+            assert CJK.search(reason), reason
+            assert not ENGLISH_RUN.search(reason), reason
+        english = (await job.boss.post("/api/v1/claims", json=claim, headers=EN)).json()
+        assert len(english["reasons"]) == len(body["reasons"])
 
     async def test_every_edit_with_if_match_documents_the_version_mismatch(
         self, client: AsyncClient

@@ -48,7 +48,8 @@ class DuplicateClaimProblem(Problem):
 
 class ClaimIneligibleProblem(Problem):
     reasons: list[str] = Field(
-        default_factory=list, description="Each condition of the policy the claim does not meet."
+        default_factory=list,
+        description="Each policy condition the claim does not meet, in the answer's language.",
     )
 
 

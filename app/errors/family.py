@@ -26,12 +26,16 @@ class AppError(Exception):
         *,
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
+        zh: dict[str, Any] | None = None,
         **extra: Any,
     ) -> None:
+        """``extra`` are the answer's extension fields; ``zh`` those of them a Chinese answer
+        carries in Chinese (a claim's ``reasons``)."""
         self.detail = detail or self.title
         self.errors = errors
         self.headers = headers or {}
         self.extra = extra
+        self.zh = zh or {}
         super().__init__(self.detail)
 
 

@@ -10,7 +10,9 @@ may be personal data).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
+
+from pydantic_core.core_schema import ErrorType
 
 from app.errors.labels import label
 from app.errors.language import Language
@@ -125,7 +127,7 @@ TYPES: dict[str, tuple[str, str]] = {
     "region_scope": ("not in your scope", "{label}不在您的管辖范围内"),
     "region_level": ("not of the level needed", "{label}的级别不符合要求"),
     "ref": ("unknown record", "{label}所指的记录不存在或不匹配"),
-    "range_reversed": ("the end is before the start", "{label}早于（或小于）开始值"),
+    "range_reversed": ("the end is before the start", "{label}：结束值早于（或小于）开始值"),
     "both_or_neither": ("give both values, or neither", "这两项须同时填写或同时不填"),
     "password_policy": (
         "is too short, too long or too easy to guess",
@@ -140,6 +142,8 @@ TYPES: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 FALLBACK = ("is not valid", "{label}填写有误")
+_PYDANTIC = frozenset(get_args(ErrorType))  # pydantic's own types: worded above, not by it
+_WRITTEN_HERE = frozenset({"value_error", "assertion_error"})  # a message our validator wrote
 
 # Formats described in words, by the pattern the schema declares.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -199,8 +203,9 @@ def from_pydantic(error: Mapping[str, Any], language: Language) -> FieldError:
     field = ".".join(loc) or "body"
     ctx = error.get("ctx") or {}
     text = message(type_, field, language, ctx)
-    if type_ in ("value_error", "assertion_error") and language is Language.en:
-        # A model's own rule ("give both latitude and longitude, or neither") says it best.
+    if language is Language.en and (type_ not in _PYDANTIC or type_ in _WRITTEN_HERE):
+        # This service's own rule ("give both latitude and longitude, or neither") says it
+        # best: the message is ours, and never holds the value.
         text = (
             str(error.get("msg", text))
             .removeprefix("Value error, ")

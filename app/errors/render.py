@@ -83,7 +83,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         request=request,
         errors=None if exc.errors is None else [fields.localised(e, language) for e in exc.errors],
         headers=exc.headers,
-        extra=exc.extra,
+        extra={**exc.extra, **exc.zh} if language is Language.zh else exc.extra,
     )
 
 

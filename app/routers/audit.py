@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from app.deps import OversightUser, SessionDep
 from app.errors import Forbidden, Unauthorized, Unprocessable, responses
@@ -22,7 +23,7 @@ def _in_utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
-        raise ValueError("the time cannot be expressed in UTC") from exc
+        raise PydanticCustomError("not_utc", "the time cannot be expressed in UTC") from exc
 
 
 UTCTime = Annotated[IsoDateTime, AfterValidator(_in_utc)]

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.models import ClaimStatus, Payee, PolicyRule
 from app.schemas.common import MAX_ID, IsoDate, RequestModel, ResponseModel
@@ -33,9 +34,13 @@ class ClaimCreate(RequestModel):
     @model_validator(mode="after")
     def _period(self) -> ClaimCreate:
         if (self.period_start is None) != (self.period_end is None):
-            raise ValueError("give both period_start and period_end, or neither")
+            raise PydanticCustomError(
+                "both_or_neither", "give both period_start and period_end, or neither"
+            )
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
+            raise PydanticCustomError(
+                "range_reversed", "period_end must not be before period_start"
+            )
         return self
 
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.models import Payee, PolicyRule, Unit
 from app.schemas.common import Fen, IsoDate, RegionCode, RequestModel, ResponseModel
@@ -42,7 +43,7 @@ class PolicyCreate(RequestModel):
     @model_validator(mode="after")
     def _dates(self) -> PolicyCreate:
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError("valid_to must not be before valid_from")
+            raise PydanticCustomError("range_reversed", "valid_to must not be before valid_from")
         return self
 
 

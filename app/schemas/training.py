@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.models import EnrolmentStatus, SessionStatus, Skill
 from app.schemas.common import MAX_ID, IsoDate, RegionCode, RequestModel, ResponseModel
@@ -34,7 +35,7 @@ class _Dates(RequestModel):
     def _ordered(self) -> _Dates:
         start, end = getattr(self, "start_date", None), getattr(self, "end_date", None)
         if start is not None and end is not None and end < start:
-            raise ValueError("end_date must not be before start_date")
+            raise PydanticCustomError("range_reversed", "end_date must not be before start_date")
         return self
 
 

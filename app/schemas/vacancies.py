@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.models import JobType, Skill, VacancyStatus
 from app.schemas.common import Fen, RegionCode, RequestModel, ResponseModel
@@ -16,7 +17,9 @@ class _WageRange(RequestModel):
         # Reported on body.wage_max_fen, as an edit that turns the range over is.
         low = info.data.get("wage_min_fen")
         if low is not None and high is not None and high < low:
-            raise ValueError("wage_max_fen must not be below wage_min_fen")
+            raise PydanticCustomError(
+                "range_reversed", "wage_max_fen must not be below wage_min_fen"
+            )
         return high
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.masking import mask_id_number, mask_phone
 from app.models import (
@@ -164,12 +165,14 @@ class _VisitFields(RequestModel):
         try:
             return value.astimezone(UTC)
         except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
-            raise ValueError("the time cannot be expressed in UTC") from exc
+            raise PydanticCustomError("not_utc", "the time cannot be expressed in UTC") from exc
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> _VisitFields:
         if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("give both latitude and longitude, or neither")
+            raise PydanticCustomError(
+                "both_or_neither", "give both latitude and longitude, or neither"
+            )
         return self
 
 

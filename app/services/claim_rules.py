@@ -53,6 +53,22 @@ class Evidence:
     taken: frozenset[str] = frozenset()
 
 
+class Reasons(list[str]):
+    """Why a claim is not eligible: the list in English, ``zh`` the same in Chinese (a Chinese
+    answer's ``reasons``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.zh: list[str] = []
+
+    def add(self, english: str, chinese: str) -> None:
+        self.append(english)
+        self.zh.append(chinese)
+
+
+_UNCONFIRMED = "用人单位尚未确认该就业"
+
+
 @dataclass
 class Assessment:
     period_start: date
@@ -60,7 +76,7 @@ class Assessment:
     units: int
     unit_amount_fen: int
     period_keys: list[str]
-    reasons: list[str] = field(default_factory=list)
+    reasons: Reasons = field(default_factory=lambda: Reasons())
 
     @property
     def amount_fen(self) -> int:
@@ -90,32 +106,34 @@ def _distance(home: str, work: str | None) -> int:
     return 3
 
 
-def _common(policy: SubsidyPolicy, ev: Evidence, on: date, reasons: list[str]) -> None:
+def _common(policy: SubsidyPolicy, ev: Evidence, on: date, reasons: Reasons) -> None:
     if ev.worker.deleted_at is not None:
-        reasons.append("the worker is no longer registered")
+        reasons.add("the worker is no longer registered", "该劳动力已不在册")
     if not ev.worker_region_path.startswith(ev.policy_region_path):
-        reasons.append("the worker lives outside the policy's region")
+        reasons.add("the worker lives outside the policy's region", "该劳动力不在政策适用地区内")
     if on < policy.valid_from or (policy.valid_to is not None and on > policy.valid_to):
-        reasons.append(f"the policy is not in force on {on}")
+        reasons.add(f"the policy is not in force on {on}", f"政策在 {on} 不在有效期内")
 
 
-def _employment(ev: Evidence, reasons: list[str], *kinds: EmploymentKind) -> Employment | None:
+def _employment(ev: Evidence, reasons: Reasons, *kinds: EmploymentKind) -> Employment | None:
     job = ev.employment
     if job is None:
-        reasons.append("no employment is given as evidence")
+        reasons.add("no employment is given as evidence", "未提供就业记录作为依据")
         return None
     if job.worker_id != ev.worker.id:
-        reasons.append("the employment is not the worker's")
+        reasons.add("the employment is not the worker's", "该就业记录不属于该劳动力")
     if kinds and job.kind not in {k.value for k in kinds}:
-        reasons.append(f"the employment is {job.kind}, not {' or '.join(k.value for k in kinds)}")
+        wanted = [k.value for k in kinds]
+        reasons.add(f"the employment is {job.kind}, not {' or '.join(wanted)}",
+                    f"就业类型为 {job.kind}，应为 {'、'.join(wanted)}")  # fmt: skip
     return job
 
 
-def _monthly(policy: SubsidyPolicy, ev: Evidence, today: date, reasons: list[str],
+def _monthly(policy: SubsidyPolicy, ev: Evidence, today: date, reasons: Reasons,
              *kinds: EmploymentKind, confirmed: bool) -> Assessment:  # fmt: skip
     job = _employment(ev, reasons, *kinds)
     if ev.period_start is None or ev.period_end is None:
-        reasons.append("give the months claimed (period_start and period_end)")
+        reasons.add("give the months claimed (period_start and period_end)", "请填写申请的起止月份")
         return Assessment(today, today, 1, policy.amount_fen, [], reasons)
     claimed = months(ev.period_start, ev.period_end)
     start, end = claimed[0], month_end(claimed[-1])
@@ -125,69 +143,78 @@ def _monthly(policy: SubsidyPolicy, ev: Evidence, today: date, reasons: list[str
                              evidence="the month the employment started")  # fmt: skip
     if job is not None:
         if confirmed and not job.confirmed_by_employer:
-            reasons.append("the employer has not confirmed the employment")
+            reasons.add("the employer has not confirmed the employment", _UNCONFIRMED)
         if job.end_date is not None and end > job.end_date:
-            reasons.append(f"the months claimed run past {job.end_date}, the last day worked")
+            reasons.add(f"the months claimed run past {job.end_date}, the last day worked",
+                        f"申请的月份超过了最后工作日 {job.end_date}")  # fmt: skip
     keys = [m.strftime("%Y-%m") for m in claimed]
     total = len(ev.taken | set(keys))
     if total > policy.max_units:
-        reasons.append(
+        reasons.add(
             f"{len(claimed)} months would bring the total to {total}, over the policy's "
-            f"maximum of {policy.max_units}"
+            f"maximum of {policy.max_units}",
+            f"再申请 {len(claimed)} 个月将累计 {total} 个月，超过政策上限 {policy.max_units}",
         )
     _common(policy, ev, start, reasons)
     return Assessment(start, end, len(claimed), policy.amount_fen, keys, reasons)
 
 
 def _on_job_training(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
-    reasons: list[str] = []
+    reasons = Reasons()
     assessment = _monthly(policy, ev, today, reasons, EmploymentKind.job,
                           EmploymentKind.workshop, confirmed=True)  # fmt: skip
     _kind_allowed(policy, ev, reasons)
     return assessment
 
 
-def _kind_allowed(policy: SubsidyPolicy, ev: Evidence, reasons: list[str]) -> None:
+def _kind_allowed(policy: SubsidyPolicy, ev: Evidence, reasons: Reasons) -> None:
     kinds = policy.conditions.get("employer_kinds")
     if kinds and (ev.employer is None or ev.employer.kind not in kinds):
-        reasons.append(f"the employer must be a {' or '.join(kinds)}")
+        reasons.add(
+            f"the employer must be a {' or '.join(kinds)}", f"用人单位须为 {'、'.join(kinds)}"
+        )
 
 
 def _assistance_post(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
-    reasons: list[str] = []
+    reasons = Reasons()
     return _monthly(policy, ev, today, reasons, EmploymentKind.assistance_post, confirmed=False)
 
 
 def _workshop_absorption(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
-    reasons: list[str] = []
+    reasons = Reasons()
     job = _employment(ev, reasons, EmploymentKind.workshop, EmploymentKind.job)
     _kind_allowed(policy, ev, reasons)
     needed = int(policy.conditions.get("min_employment_days", 180))
     start = job.start_date if job else today
     if job is not None:
         if not job.confirmed_by_employer:
-            reasons.append("the employer has not confirmed the employment")
+            reasons.add("the employer has not confirmed the employment", _UNCONFIRMED)
         lasted = (min(job.end_date or today, today) - job.start_date).days
         if lasted < needed:
-            reasons.append(f"the employment has lasted {lasted} days, not the {needed} required")
+            reasons.add(f"the employment has lasted {lasted} days, not the {needed} required",
+                        f"就业仅持续 {lasted} 天，未达到要求的 {needed} 天")  # fmt: skip
     _common(policy, ev, start + timedelta(days=needed), reasons)
     return Assessment(start, start + timedelta(days=needed), 1, policy.amount_fen, ["once"],
                       reasons)  # fmt: skip
 
 
 def _job_seeking_once(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
-    reasons: list[str] = []
+    reasons = Reasons()
     job = _employment(ev, reasons)
     amount, start = policy.amount_fen, today
     if job is not None:
         start = job.start_date
         if start > today:
-            reasons.append(f"the job starts on {start}; nothing is paid before it begins")
+            reasons.add(f"the job starts on {start}; nothing is paid before it begins",
+                        f"工作于 {start} 开始，开始前不予发放")  # fmt: skip
         if policy.conditions.get("requires_organised_export", True) and not job.organised_export:
-            reasons.append("the job was not reached by organised labour export")
+            reasons.add("the job was not reached by organised labour export",
+                        "该工作不是通过有组织劳务输出实现的")  # fmt: skip
         distance = _distance(ev.worker.region_code, job.work_region_code)
         if distance < 2:
-            reasons.append("the job is not outside the worker's home county")
+            reasons.add(
+                "the job is not outside the worker's home county", "该工作不在户籍所在县以外"
+            )
         by_distance = policy.conditions.get("amounts_by_distance") or {}
         amount = int(by_distance.get(list(WorkLocation)[distance].value, amount))
     _common(policy, ev, start, reasons)
@@ -195,16 +222,16 @@ def _job_seeking_once(policy: SubsidyPolicy, ev: Evidence, today: date) -> Asses
 
 
 def _skills_training(policy: SubsidyPolicy, ev: Evidence, today: date) -> Assessment:
-    reasons: list[str] = []
+    reasons = Reasons()
     enrolment = ev.enrolment
     finished = today
     if enrolment is None:
-        reasons.append("no enrolment is given as evidence")
+        reasons.add("no enrolment is given as evidence", "未提供培训报名记录作为依据")
         return Assessment(today, today, 1, policy.amount_fen, [], reasons)
     if enrolment.worker_id != ev.worker.id:
-        reasons.append("the enrolment is not the worker's")
+        reasons.add("the enrolment is not the worker's", "该报名记录不属于该劳动力")
     if enrolment.status != EnrolmentStatus.completed.value or not enrolment.certificate_number:
-        reasons.append("the enrolment is not completed with a certificate")
+        reasons.add("the enrolment is not completed with a certificate", "该培训尚未结业或没有证书")
     finished = enrolment.completed_on or today
     _common(policy, ev, finished, reasons)
     return Assessment(finished, finished, 1, policy.amount_fen, [f"enrolment:{enrolment.id}"],
@@ -234,6 +261,7 @@ def assess(policy: SubsidyPolicy, evidence: Evidence, *, today: date) -> Assessm
     if assessment.reasons:
         raise ClaimIneligible(
             "The claim is not eligible: " + "; ".join(assessment.reasons) + ".",
-            reasons=assessment.reasons,
+            reasons=list(assessment.reasons),
+            zh={"reasons": assessment.reasons.zh},
         )
     return assessment
