@@ -40,12 +40,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "browser: drives a real headless Chromium against a served JobPath"
-    )
-
-
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     """Chromium's path, once Playwright and Chromium are known to be here."""
