@@ -12,7 +12,7 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from app.errors import PreconditionFailed, PreconditionRequired
+from app.errors import PreconditionFailed, PreconditionRequired, Problem
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
@@ -58,6 +58,7 @@ def carries_etag(route: APIRoute) -> bool:
 class MalformedETag(PreconditionFailed):
     code = "malformed_if_match"
     title = "If-Match is not an ETag of this service"
+    problem = Problem  # nothing was read: there is no current record to show
 
 
 @dataclass(frozen=True)

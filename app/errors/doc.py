@@ -39,7 +39,7 @@ def _extensions() -> dict[str, type[Problem]]:
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        if cls.problem is not Problem:
+        if cls.problem is not Problem and "code" in vars(cls):
             found.setdefault(cls.code, cls.problem)
     return found
 

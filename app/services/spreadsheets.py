@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from app.core.config import Settings
-from app.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from app.errors import PayloadTooLarge, Problem, Unprocessable, UnsupportedMediaType
 from app.errors.extensions import ImportLimitProblem
 
 MiB = 1024 * 1024
@@ -72,6 +72,7 @@ class NotASpreadsheet(UnsupportedMediaType):
 class SpreadsheetTooLarge(PayloadTooLarge):
     code = "spreadsheet_too_large"
     title = "The workbook unpacks to more than the limits allow"
+    problem = Problem  # a limit of the unpacked parts, not max_bytes of the upload
 
 
 class _PastLimit(Unprocessable):
