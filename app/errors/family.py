@@ -60,12 +60,12 @@ class Conflict(AppError):
 
 class PreconditionFailed(AppError):
     status, code, title = 412, "version_mismatch", "The record changed since you read it"
-    problem = VersionMismatchProblem
+    problem: ClassVar[type[Problem]] = VersionMismatchProblem
 
 
 class PayloadTooLarge(AppError):
     status, code, title = 413, "payload_too_large", "Upload too large"
-    problem = SizeLimitProblem
+    problem: ClassVar[type[Problem]] = SizeLimitProblem
 
 
 class UnsupportedMediaType(AppError):
