@@ -2,6 +2,7 @@
 
 FastAPI describes bodies and parameters; this adds what it cannot see: the response headers
 the service sends (ETag, Idempotent-Replayed, Retry-After, X-Request-ID, Content-Disposition),
+the 503 any database-reading route may answer and the 409 of an unfinished idempotent request,
 If-Match as required where its absence gets 428, downloads typed as binary, integer bounds
 written as integers, the public operations marked as such, the servers, tags, licence and
 contact. Each rule is general (by status, media type, parameter or route class), so a new
@@ -10,12 +11,14 @@ route gets the same treatment without being listed here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.errors.render import PROBLEM_JSON
 from app.versioning import carries_etag
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -118,11 +121,28 @@ def complete(document: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> No
             schema["format"] = "binary"  # an uploaded file: generators type it as one
 
 
+# Answers any route that reads the database may give, whatever the route raises itself.
+_UNAVAILABLE = {
+    "description": "The database cannot be reached or is overloaded, or every connection is "
+    "busy (`database_unavailable`, `service_unavailable`); retry after `Retry-After` seconds.",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+_IN_FLIGHT = {
+    "description": "The first request with this `Idempotency-Key` has not finished "
+    "(`idempotency_in_flight`); retry after `Retry-After` seconds to get its answer.",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
 def _describe_operation(operation: dict[str, Any], *, etag: bool) -> None:
     if "security" not in operation:
         operation["security"] = []  # no sign-in: say so rather than leave it unsaid
     headers = {p["name"]: p for p in operation.get("parameters", ()) if p["in"] == "header"}
     responses: dict[str, dict[str, Any]] = operation["responses"]
+    if "health" not in operation.get("tags", ()):
+        responses.setdefault("503", copy.deepcopy(_UNAVAILABLE))
+    if "Idempotency-Key" in headers:
+        responses.setdefault("409", copy.deepcopy(_IN_FLIGHT))
     if "If-Match" in headers and "428" in responses:
         headers["If-Match"]["required"] = True
         headers["If-Match"]["schema"] = {
@@ -133,7 +153,7 @@ def _describe_operation(operation: dict[str, Any], *, etag: bool) -> None:
     for status, answer in responses.items():
         declared = answer.setdefault("headers", {})
         _add(declared, "X-Request-ID")
-        if status in ("429", "503"):
+        if status in ("429", "503") or (status == "409" and "Idempotency-Key" in headers):
             _add(declared, "Retry-After")
         if not status.startswith("2"):
             continue

@@ -78,3 +78,30 @@ async def test_a_count_in_the_overview_is_an_integer(factory: Factory) -> None:
     assert counts
     for indicator in counts:
         assert type(indicator["value"]) is int, indicator
+
+
+def test_every_route_that_reads_the_database_may_answer_503_with_retry_after(
+    document: dict[str, Any],
+) -> None:
+    for path, method, operation in operations(document):
+        if "health" in operation["tags"]:
+            continue
+        unavailable = operation["responses"].get("503")
+        assert unavailable is not None, f"{method} {path} does not declare its 503"
+        assert "Retry-After" in unavailable["headers"]
+        assert "application/problem+json" in unavailable["content"]
+
+
+def test_an_idempotent_create_declares_the_409_of_an_unfinished_first_request(
+    document: dict[str, Any],
+) -> None:
+    idempotent = [
+        (path, method, operation)
+        for path, method, operation in operations(document)
+        if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", ()))
+    ]
+    assert idempotent
+    for path, method, operation in idempotent:
+        conflict = operation["responses"].get("409")
+        assert conflict is not None, f"{method} {path} does not declare its 409"
+        assert "Retry-After" in conflict["headers"]
