@@ -4,7 +4,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from pydantic import TypeAdapter
 
 from app.core.config import get_settings
@@ -21,6 +21,7 @@ from app.errors import (
     UnsupportedMediaType,
     responses,
 )
+from app.errors.render import language_of
 from app.idempotency import Idempotent
 from app.models import EmploymentStatus, JobType, PovertyStatus, Skill
 from app.pagination import (
@@ -79,19 +80,26 @@ async def create_worker(
     ),
 )
 async def import_workers(
+    request: Request,
     session: SessionDep,
     actor: StaffUser,
     file: Annotated[UploadFile, File(description="The registry as CSV or XLSX.")],
     dry_run: Annotated[bool, Query(description="Check every row, write nothing.")] = False,
 ) -> Response:
     """Upsert workers (and their households) by ID number from the provincial registry's
-    spreadsheet; answers row by row. A bad row writes nothing and never stops the good rows;
+    spreadsheet; answers row by row (messages in the `Accept-Language` of the request, Chinese
+    for `zh`). A bad row writes nothing and never stops the good rows;
     importing the same file again changes nothing."""
     settings = get_settings()
     content = await read_limited(file, max_bytes=settings.import_max_bytes)
     limits = spreadsheets.Limits.from_settings(settings)
     report = await imports.run(
-        session, actor=actor, content=content, dry_run=dry_run, limits=limits
+        session,
+        actor=actor,
+        content=content,
+        dry_run=dry_run,
+        limits=limits,
+        language=language_of(request),
     )
     body = await to_thread.run_sync(_report_json, report)
     return Response(body, media_type="application/json")

@@ -24,7 +24,8 @@ from sqlmodel import col
 
 from app.core.db import commit
 from app.errors import AppError, fields
-from app.errors.language import Language
+from app.errors.catalogue import entry
+from app.errors.language import DEFAULT, Language
 from app.models import Household, PovertyCause, PovertyStatus, Region, Worker
 from app.schemas.households import HOUSEHOLD_NUMBER
 from app.schemas.workers import WorkerCreate
@@ -82,15 +83,15 @@ def _column(field: str) -> str:
     return registry.COLUMNS.get(field, (field,))[0]
 
 
-def _validate(raw: registry.RawRow) -> ImportRow | RowResult:
+def _validate(raw: registry.RawRow, language: Language) -> ImportRow | RowResult:
     try:
         return ImportRow.model_validate(raw.values)
     except ValidationError as exc:
         errors = [
             RowError(
                 field=_column(str(e["loc"][0])) if e["loc"] else "row",
-                # The problem's wording (no regular expressions, no values), in English.
-                message=fields.from_pydantic(e, Language.en).message,
+                # The problem's wording (no regular expressions, no values).
+                message=fields.from_pydantic(e, language).message,
             )
             for e in exc.errors()
         ]
@@ -156,16 +157,18 @@ async def run(
     content: bytes,
     dry_run: bool,
     limits: spreadsheets.Limits,
+    language: Language = DEFAULT,
 ) -> ImportReport:
+    """Import the file; the report's row messages are in ``language`` (the reader's)."""
     # A long read must not hold a pooled connection idle in the sign-in's transaction
     # (PostgreSQL ends those after db_idle_in_transaction_timeout_ms).
     await session.rollback()
-    checked = await _read(content, limits)
+    checked = await _read(content, limits, language)
     report = ImportReport(dry_run=dry_run)
     while checked:
         batch = checked[:BATCH]
         del checked[:BATCH]  # let each batch's rows go once written: fewer objects held
-        for result in await _batch(session, actor, batch):
+        for result in await _batch(session, actor, batch, language):
             report.add(result)
         if dry_run:
             await session.rollback()
@@ -174,19 +177,24 @@ async def run(
     return report
 
 
-async def _read(content: bytes, limits: spreadsheets.Limits) -> list[Checked]:
+async def _read(content: bytes, limits: spreadsheets.Limits, language: Language) -> list[Checked]:
     """The file's rows, each validated, read and checked in a worker thread: the event
     loop never runs the parser or the per-row validation of up to ``max_rows`` rows."""
-    return await to_thread.run_sync(_read_and_validate, content, limits, limiter=_READERS)
+    return await to_thread.run_sync(_read_and_validate, content, limits, language, limiter=_READERS)
 
 
-def _read_and_validate(content: bytes, limits: spreadsheets.Limits) -> list[Checked]:
+def _read_and_validate(
+    content: bytes, limits: spreadsheets.Limits, language: Language
+) -> list[Checked]:
     # Only the line number and the validated row are kept: a read of 100,000 rows holds
     # fewer objects, and the collector's full passes over them stall the loop less.
-    return [(raw.number, _validate(raw)) for raw in registry.read_rows(content, limits=limits)]
+    rows = registry.read_rows(content, limits=limits)
+    return [(raw.number, _validate(raw, language)) for raw in rows]
 
 
-async def _batch(session: AsyncSession, actor: Actor, checked: list[Checked]) -> list[RowResult]:
+async def _batch(
+    session: AsyncSession, actor: Actor, checked: list[Checked], language: Language
+) -> list[RowResult]:
     results: dict[int, RowResult] = {}
     valid: list[tuple[int, ImportRow]] = []
     for number, parsed in checked:
@@ -203,7 +211,7 @@ async def _batch(session: AsyncSession, actor: Actor, checked: list[Checked]) ->
         pass
     for number, row in valid:
         if number not in results:
-            results[number] = await _one(session, actor, number, row)
+            results[number] = await _one(session, actor, number, row, language)
     return [results[number] for number, _parsed in checked]
 
 
@@ -326,22 +334,36 @@ def _new_worker(row: ImportRow, home: Household) -> Worker:
     return Worker.model_validate(workers.with_identity(data))
 
 
-async def _one(session: AsyncSession, actor: Actor, number: int, parsed: ImportRow) -> RowResult:
+_RACED = {
+    Language.en: "conflicts with a record written at the same moment; import the row again",
+    Language.zh: "与同一时刻写入的记录冲突，请重新导入这一行",
+}
+
+
+def _said(exc: AppError, language: Language) -> str:
+    """A service's refusal of a row, in ``language``: the Chinese one is the catalogue's for
+    its code, filled in with no values (a row never names another scope's record)."""
+    return exc.detail if language is Language.en else entry(exc.code, exc.status).detail_zh({})
+
+
+async def _one(
+    session: AsyncSession, actor: Actor, number: int, parsed: ImportRow, language: Language
+) -> RowResult:
     try:
         async with session.begin_nested():
             outcome, worker_id = await _upsert(session, actor, parsed)
     except workers.DuplicateIdNumber as exc:
-        return RowResult(number, "failed", errors=[RowError(_column("id_number"), exc.detail)])
+        error = RowError(_column("id_number"), _said(exc, language))
+        return RowResult(number, "failed", errors=[error])
     except AppError as exc:
         errors = [
-            RowError(field=_column(e.field.removeprefix("body.")), message=e.message)
+            RowError(
+                field=_column(e.field.removeprefix("body.")),
+                message=fields.localised(e, language).message,
+            )
             for e in exc.errors or []
         ]
-        return RowResult(number, "failed", errors=errors or [RowError("row", exc.detail)])
+        return RowResult(number, "failed", errors=errors or [RowError("row", _said(exc, language))])
     except IntegrityError:
-        return RowResult(
-            number,
-            "failed",
-            errors=[RowError("row", "conflicts with a record written at the same moment")],
-        )
+        return RowResult(number, "failed", errors=[RowError("row", _RACED[language])])
     return RowResult(number, outcome, worker_id=worker_id)

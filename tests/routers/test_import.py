@@ -81,9 +81,12 @@ async def upload(
     name: str = "registry.csv",
     media_type: str = "text/csv",
     dry_run: bool | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     params = {} if dry_run is None else {"dry_run": str(dry_run).lower()}
-    return await c.post(IMPORT, params=params, files={"file": (name, content, media_type)})
+    return await c.post(
+        IMPORT, params=params, files={"file": (name, content, media_type)}, headers=headers
+    )
 
 
 def report_of(r: Response) -> dict[str, Any]:
@@ -258,6 +261,48 @@ class TestBrokenRows:
         seen = (await pingwei.get(f"/api/v1/workers/{theirs['id']}")).json()
         assert (seen["full_name"], seen["version"]) == ("平秀兰", 1)
         assert await count_rows(session, Worker) == 3
+
+
+class TestTheReportSpeaksTheReadersLanguage:
+    """A caseworker's phone asks for Chinese: every row message of the report is Chinese (the
+    column names always are); without it, English. Nothing typed is repeated."""
+
+    def rows(self, taken: str) -> list[list[object]]:
+        good = str(person(31)[2])
+        return [
+            person(31),
+            person(32, 身份证号=good[:17] + ("1" if good[17] != "1" else "2")),  # check digit
+            person(33, 身份证号=good[:16]),  # too short
+            person(34, household="3404061072010009", 行政区划代码="340406107999"),  # no region
+            person(35, 就业状态="退休"),  # not a status
+            person(36, household="3404061002010001", 行政区划代码=PINGWEI_VILLAGE),  # scope
+            person(37, 身份证号=taken, 姓名="冒名"),  # registered in another township
+        ]
+
+    async def failures(self, factory: Factory, language: str) -> list[dict[str, Any]]:
+        pingwei = await factory.as_role("caseworker", region=PINGWEI)
+        taken = resident_id(710 + len(language), born="19700707")
+        await new_worker(pingwei, region=PINGWEI_VILLAGE, full_name="平秀兰", id_number=taken)
+        cw = await factory.as_role("caseworker", region=QIJI)
+        headers = {"Accept-Language": language}
+        r = await upload(cw, csv_file(self.rows(taken)), dry_run=True, headers=headers)
+        report = report_of(r)
+        assert report["failed"] == 6, report
+        assert taken not in r.text
+        return [e for row in report["rows"] for e in row["errors"]]
+
+    async def test_a_chinese_reader_gets_every_row_message_in_chinese(
+        self, factory: Factory
+    ) -> None:
+        errors = await self.failures(factory, "zh-CN,zh;q=0.9")
+        for error in errors:
+            assert re.search(r"[\u4e00-\u9fff]", error["message"]), error
+            assert not re.search(r"[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}", error["message"]), error
+
+    async def test_anyone_else_gets_english(self, factory: Factory) -> None:
+        errors = await self.failures(factory, "en-GB")
+        for error in errors:
+            assert not re.search(r"[\u4e00-\u9fff]", error["message"]), error
 
 
 class TestReimport:
