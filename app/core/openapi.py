@@ -115,6 +115,7 @@ def complete(document: dict[str, Any], routes: list[tuple[str, APIRoute]]) -> No
     }
     for path, method, operation in operations(document):
         _describe_operation(operation, etag=(path, method) in with_etag)
+        _name_inline_answers(operation)
     for schema in objects(document):
         _integer_bounds(schema)
         if schema.get("type") == "string" and "contentMediaType" in schema:
@@ -166,6 +167,18 @@ def _describe_operation(operation: dict[str, Any], *, etag: bool) -> None:
             _add(declared, "Content-Disposition")
             for media in content:
                 content[media] = {"schema": dict(_BINARY)}
+
+
+def _name_inline_answers(operation: dict[str, Any]) -> None:
+    """FastAPI titles an answer that is not a named model (a list, one of several problems)
+    "Response 409 Createworker"; generators make a type of it: ``CreateWorker409Response``
+    (``ListAlertsResponse`` for a success) reads as what it is."""
+    name = operation["operationId"][:1].upper() + operation["operationId"][1:]
+    for status, answer in operation["responses"].items():
+        for media in answer.get("content", {}).values():
+            schema = media.get("schema", {})
+            if str(schema.get("title", "")).startswith("Response"):
+                schema["title"] = f"{name}{'' if status.startswith('2') else status}Response"
 
 
 def _add(declared: dict[str, Any], name: str) -> None:

@@ -105,3 +105,11 @@ def test_an_idempotent_create_declares_the_409_of_an_unfinished_first_request(
         conflict = operation["responses"].get("409")
         assert conflict is not None, f"{method} {path} does not declare its 409"
         assert "Retry-After" in conflict["headers"]
+
+
+def test_an_answer_that_is_no_named_model_is_titled_after_its_operation(
+    document: dict[str, Any],
+) -> None:
+    titles = {str(node["title"]) for node in objects(document) if "title" in node}
+    assert not [t for t in titles if t.startswith("Response ")]
+    assert {"CreateWorker409Response", "ListAlertsResponse"} <= titles
