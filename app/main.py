@@ -47,8 +47,10 @@ Case management for employment-assistance programmes: registered poor labourers 
 households, caseworkers' visits, training, vacancies, referrals and hires, and the subsidy
 claims that pay employers and workers.
 
-Sign in with **Authorize** (username and password). Errors are `application/problem+json`;
-lists are keyset-paginated (`limit`, `cursor`); money is integer fen; times are UTC.
+Sign in with **Authorize** (username and password). Errors are `application/problem+json`
+with a stable `code` (each listed with its advice in `docs/errors.md`), written in Chinese
+when the request says `Accept-Language: zh-CN` (or any `zh`), in English otherwise; lists are
+keyset-paginated (`limit`, `cursor`); money is integer fen; times are UTC.
 """
 
 
