@@ -9,26 +9,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
+
+from tests.served import HOST, demo_server
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Expect, Page, Route
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-HOST = "127.0.0.1"
-DEMO_PASSWORD = "Harbour-lantern-47-quietly"
 # Nothing but 127.0.0.1 resolves, whatever a page, or Chromium itself, asks for.
 CHROMIUM_ARGS = [f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {HOST}"]
 # A record of what the page tried to load from elsewhere, kept in the page.
@@ -56,62 +50,11 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server stopped ({process.returncode}):\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server did not answer /healthz within 60 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def served(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of `jobpath serve` on a fresh SQLite database with the demo data, the
-    demo users' password being ``DEMO_PASSWORD``."""
-    data = tmp_path_factory.mktemp("served")
-    env = {
-        **os.environ,
-        "JOBPATH_DATA_DIR": str(data),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{data / 'jobpath.db'}",
-        "JOBPATH_DEMO_PASSWORD": DEMO_PASSWORD,
-        "JOBPATH_DOCS_ENABLED": "true",
-    }
-    env.pop("JOBPATH_DATABASE_URL", None)
-    port = _free_port()
-    log = data / "server.log"
-    command = [sys.executable, "-c", "from app.cli import main; main()", "serve"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [*command, "--host", HOST, "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://{HOST}:{port}"
-    try:
-        _wait_until_up(base_url, process, log)
+    """The base URL of `jobpath serve` on a fresh SQLite database with the demo data."""
+    with demo_server(tmp_path_factory.mktemp("served")) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, Visit
+from tests.browser.conftest import Visit
+from tests.served import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from playwright.async_api import Expect
