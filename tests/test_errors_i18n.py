@@ -199,6 +199,17 @@ class TestFieldMessages:
             assert isinstance(error["position"], int)
             assert 0 < error["position"] <= len(raw)
 
+    async def test_a_body_that_cannot_be_read_at_all_is_explained_in_chinese(
+        self, factory: Factory
+    ) -> None:
+        cw = await factory.as_role("caseworker")
+        raw = b'{"full_name": "\xff\xfe"}'  # not UTF-8: the framework cannot read it
+        r = await cw.post(WORKERS, content=raw, headers={**ZH, "Content-Type": "application/json"})
+        body = r.json()
+        [error] = problem(r, 422, "validation_failed")["errors"]
+        assert (error["field"], error["type"]) == ("body", "body_unreadable")
+        assert_chinese(body)
+
 
 def _mistyped(number: str) -> str:
     """``number`` with its check character wrong."""

@@ -91,13 +91,20 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # The offending values are deliberately not echoed: they may be personal data.
     language = language_of(request)
+    errors = [fields.from_pydantic(e, language) for e in exc.errors()]
+    return _invalid(request, "One or more fields are invalid; see errors.", errors)
+
+
+def _invalid(request: Request, detail: str, errors: list[FieldError]) -> JSONResponse:
+    """The 422 of a request whose fields (or body) are wrong; ``errors`` in the reader's
+    language."""
     return problem_response(
         status=422,
         code=Unprocessable.code,
         title=Unprocessable.title,
-        detail="One or more fields are invalid; see errors.",
+        detail=detail,
         request=request,
-        errors=[fields.from_pydantic(e, language) for e in exc.errors()],
+        errors=errors,
     )
 
 
@@ -135,13 +142,11 @@ def _unreadable_body(request: Request, exc: StarletteHTTPException) -> JSONRespo
     # parse already gets 422 (`json_invalid`): both are the documented 422, not an
     # undocumented 400.
     detail = exc.detail if isinstance(exc.detail, str) else "The request body cannot be read."
-    return problem_response(
-        status=422,
-        code=Unprocessable.code,
-        title=Unprocessable.title,
-        detail="The request body cannot be read; see errors.",
-        request=request,
-        errors=[FieldError(field="body", message=detail, type="body_unreadable")],
+    error = FieldError(field="body", message=detail, type="body_unreadable")
+    return _invalid(
+        request,
+        "The request body cannot be read; see errors.",
+        [fields.localised(error, language_of(request))],
     )
 
 
