@@ -1,10 +1,11 @@
-"""The ``jobpath`` command: serve, migrate, seed-demo, create-user, audit-checkpoint, openapi,
-errors-doc."""
+"""The ``jobpath`` command: serve, migrate, init, seed-demo, create-user, add-region,
+audit-checkpoint, openapi, errors-doc."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from app.models import RegionLevel, Role
 
 if TYPE_CHECKING:
     from app.services.audit import LegacyOutcome
+    from app.services.bootstrap import PolicyInstall
 
 cli = typer.Typer(
     help="JobPath: case management for employment-assistance programmes.",
@@ -95,15 +97,90 @@ async def _seed_demo() -> None:
         )
 
 
+async def _install_policies() -> PolicyInstall:
+    """The default subsidy policies, once the database has its district (idempotent)."""
+    from app.services import bootstrap
+
+    async with _session() as session:
+        return await bootstrap.install_policies(session)
+
+
 @cli.command()
 def migrate() -> None:
-    """Apply the database migrations (and seal an audit chain written before audit keys)."""
+    """Apply the database migrations (and seal an audit chain written before audit keys), then
+    install the default subsidy policies once the database has its district."""
     legacy = migrate_to_head()
     typer.echo("Database is at the newest migration.")
     if legacy is not None:
         typer.echo(legacy.message, err=not legacy.sealed)
         if not legacy.sealed:
             raise typer.Exit(1)
+    typer.echo(asyncio.run(_install_policies()).message())
+
+
+ADMIN_PASSWORD_ENV = "JOBPATH_ADMIN_PASSWORD"
+
+
+def _admin_password(password_file: Path | None) -> str:
+    """The first admin's password: from ``--password-file`` (its first line), else
+    ``JOBPATH_ADMIN_PASSWORD``, else asked for twice without echo — never an argument, which
+    would stay in the shell's history and the process list."""
+    if password_file is not None:
+        try:
+            lines = password_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            typer.echo(f"Not initialised: cannot read {password_file}: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        return lines[0] if lines else ""
+    if os.environ.get(ADMIN_PASSWORD_ENV):
+        return os.environ[ADMIN_PASSWORD_ENV]
+    secret: str = typer.prompt(
+        "Password of the first admin", hide_input=True, confirmation_prompt=True
+    )
+    return secret
+
+
+@cli.command()
+def init(
+    divisions: Annotated[
+        Path | None,
+        typer.Option(help="The district's divisions (docs/divisions.md); 潘集区's if omitted."),
+    ] = None,
+    admin: Annotated[str, typer.Option(help="Username of the first admin.")] = "admin",
+    full_name: Annotated[str, typer.Option(help="The first admin's display name.")] = "区就业局",
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"File whose first line is the admin's password (else "
+            f"{ADMIN_PASSWORD_ENV}, else asked for)."
+        ),
+    ] = None,
+) -> None:
+    """Prepare an empty (migrated) database for a district: load its townships and villages,
+    install the default subsidy policies and create its first admin. Running it again adds only
+    what is missing and says so."""
+    from app.services import bootstrap
+    from app.services.divisions import DivisionsFileError, read_file
+
+    try:
+        loaded = read_file(divisions)
+    except DivisionsFileError as exc:
+        typer.echo(f"Not initialised: {exc.source} cannot be loaded; nothing was written.",
+                   err=True)  # fmt: skip
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1) from exc
+
+    async def run() -> None:
+        async with _session() as session:
+            report = await bootstrap.initialise(
+                session, divisions=loaded, username=admin, full_name=full_name,
+                password=lambda: _admin_password(password_file),
+            )  # fmt: skip
+        for line in report.lines():
+            typer.echo(line)
+
+    _explained(run(), refused="Not initialised (nothing was written)")
 
 
 @cli.command("audit-checkpoint")
@@ -179,6 +256,9 @@ def serve(
     migrate_to_head()
     if demo:
         _explained(_seed_demo(), refused="Demo data not added")
+    installed = asyncio.run(_install_policies())
+    if installed.made:
+        typer.echo(installed.message())
     typer.echo(f"JobPath on http://{host}:{port}/docs")
     options = server_options(
         host=host, port=port, workers=workers, limit_concurrency=limit_concurrency

@@ -169,10 +169,17 @@ async def update(
     return policy
 
 
+# The defaults' first day of validity: 以工代训 began in 2020 and a county's claims of that
+# year onwards find their policy; an admin narrows it (or sets valid_to) as data.
+DEFAULTS_VALID_FROM = date(2020, 1, 1)
+
+
 async def install_defaults(
-    session: AsyncSession, *, region_code: str, valid_from: date
+    session: AsyncSession, *, region_code: str, valid_from: date = DEFAULTS_VALID_FROM
 ) -> list[SubsidyPolicy]:
-    """The five default policies for a region, skipping codes that exist."""
+    """The five default policies for a region, each audited as a system action; a code that
+    exists (however an admin has changed it since) is left alone, so running it again, or
+    from two processes at once, adds nothing twice."""
     made = []
     for default in DEFAULTS:
         exists = await session.scalar(
@@ -180,5 +187,8 @@ async def install_defaults(
         )
         if exists is None:
             data = {**default, "region_code": region_code, "valid_from": valid_from}
-            made.append(await create(session, actor=None, data=data))
+            try:
+                made.append(await create(session, actor=None, data=data))
+            except DuplicatePolicyCode:
+                await session.rollback()  # another process installed it a moment ago
     return made
