@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
+from starlette.datastructures import UploadFile
 from starlette.responses import JSONResponse, Response
 
 from app.core.config import get_settings
@@ -86,6 +87,25 @@ def _answer_existing(record: IdempotencyRecord, fingerprint: str) -> None:
     raise IdempotentReplay(record.status_code, record.response_body)
 
 
+async def _content(request: Request) -> bytes:
+    """What makes two requests the same one. A JSON body is its bytes. A multipart form (a
+    photo taken offline) is its fields and each file's name, type and SHA-256: the boundary
+    that frames them is drawn afresh by each retry, and FastAPI has parsed the form already."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await request.body()
+    parts = []
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, UploadFile):
+            digest = hashlib.sha256()
+            await value.seek(0)
+            while chunk := await value.read(1024 * 1024):
+                digest.update(chunk)
+            await value.seek(0)
+            value = f"{value.filename}\0{value.content_type}\0{digest.hexdigest()}"
+        parts.append(f"{name}\0{value}")
+    return "\n".join(parts).encode()
+
+
 async def idempotency(
     request: Request,
     session: SessionDep,
@@ -103,7 +123,7 @@ async def idempotency(
 ) -> None:
     if key is None:
         return
-    body = await request.body()
+    body = await _content(request)
     fingerprint = hashlib.sha256(
         f"{request.method} {request.url.path}?{request.url.query}\n".encode() + body
     ).hexdigest()

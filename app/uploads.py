@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from fastapi import UploadFile
+from fastapi.responses import FileResponse
 
 from app.errors import FieldError, PayloadTooLarge, Unprocessable
 
@@ -59,3 +63,18 @@ def safe_filename(name: str) -> str:
         keep = dot + ext if dot and len(ext) <= 16 else ""
         base = base[: _MAX_NAME - len(keep)] + keep
     return base
+
+
+def download(path: Path, *, media_type: str, filename: str, sha256: str) -> FileResponse:
+    """A kept file as its answer: its real media type, offered as a download under its
+    sanitised name (never shown inline), with its digest to check it by."""
+    return FileResponse(
+        path, media_type=media_type, filename=filename, headers={"X-Content-SHA256": sha256}
+    )
+
+
+def download_responses(media_types: Iterable[str]) -> dict[int | str, dict[str, Any]]:
+    """The 200 of a download route: a file of one of ``media_types``."""
+    return {
+        200: {"content": {media: {} for media in sorted(media_types)}, "description": "The file."}
+    }

@@ -32,6 +32,7 @@ from tests.factories import (
     new_policy,
     new_training_session,
     new_vacancy,
+    new_visit,
     new_worker,
     on,
     policy_body,
@@ -41,6 +42,20 @@ from tests.factories import (
 from tests.routes import api_routes
 
 Case = tuple[AsyncClient, str, dict[str, Any]]
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+
+
+class Form(dict[str, Any]):
+    """A multipart body (a photo taken offline): sent as a file and fields, not as JSON."""
+
+
+def _sent(body: dict[str, Any]) -> dict[str, Any]:
+    """How a case's body goes out: each send of a form draws a new multipart boundary."""
+    if isinstance(body, Form):
+        return {"files": {"file": ("走访.png", PNG, "image/png")}, "data": dict(body)}
+    return {"json": body}
+
+
 _n = iter(range(700, 10_000))
 
 
@@ -196,11 +211,30 @@ async def _worker_visit(f: Factory) -> Case:
     return cw, f"/api/v1/workers/{worker['id']}/visits", visit_body()
 
 
+async def _visit_photo(f: Factory) -> Case:
+    cw = await f.as_role("caseworker")
+    visit = await new_visit(cw, (await new_worker(cw))["id"])
+    return cw, f"/api/v1/visits/{visit['id']}/photos", Form(caption="入户")
+
+
+async def _household_photo(f: Factory) -> Case:
+    cw = await f.as_role("caseworker")
+    household = await new_household(cw)
+    return cw, f"/api/v1/households/{household['id']}/photos", Form(caption="户口本")
+
+
+async def _worker_photo(f: Factory) -> Case:
+    cw = await f.as_role("caseworker")
+    worker = await new_worker(cw)
+    return cw, f"/api/v1/workers/{worker['id']}/photos", Form(caption="证件")
+
+
 CASES: dict[str, Callable[[Factory], Awaitable[Case]]] = {
     "/claims": _claim,
     "/employers": _employer,
     "/employments": _employment,
     "/households": _household,
+    "/households/{household_id}/photos": _household_photo,
     "/households/{household_id}/visits": _household_visit,
     "/recruitment-events": _event,
     "/referrals": _referral,
@@ -214,6 +248,8 @@ CASES: dict[str, Callable[[Factory], Awaitable[Case]]] = {
     "/users": _user,
     "/vacancies": _vacancy,
     "/workers": _worker,
+    "/visits/{visit_id}/photos": _visit_photo,
+    "/workers/{worker_id}/photos": _worker_photo,
     "/workers/{worker_id}/visits": _worker_visit,
 }
 
@@ -239,15 +275,15 @@ def test_every_route_that_takes_an_idempotency_key_has_a_replay_case() -> None:
 async def test_a_retried_create_gets_its_first_answer_again(factory: Factory, route: str) -> None:
     client, path, body = await CASES[route](factory)
     headers = {"Idempotency-Key": f"replay-{uuid.uuid4()}"}
-    first = await client.post(path, json=body, headers=headers)
+    first = await client.post(path, **_sent(body), headers=headers)
     assert first.status_code == 201, first.text
-    again = await client.post(path, json=body, headers=headers)
+    again = await client.post(path, **_sent(body), headers=headers)
     assert again.status_code == first.status_code, again.text
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert again.headers.get("ETag") == first.headers.get("ETag")
     # A fresh key is a new request: the service's own rules answer it (a duplicate, or a second
     # record where duplicates are allowed), never the stored answer.
-    fresh = await client.post(path, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+    fresh = await client.post(path, **_sent(body), headers={"Idempotency-Key": str(uuid.uuid4())})
     assert "Idempotent-Replayed" not in fresh.headers
     assert fresh.status_code < 500, fresh.text

@@ -43,6 +43,9 @@ from app.errors import problem_response
 # every other body is JSON.
 UPLOADS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/claims/{claim_id}/attachments"): "attachment_max_bytes",
+    ("POST", "/api/v1/visits/{visit_id}/photos"): "attachment_max_bytes",
+    ("POST", "/api/v1/households/{household_id}/photos"): "attachment_max_bytes",
+    ("POST", "/api/v1/workers/{worker_id}/photos"): "attachment_max_bytes",
     ("POST", "/api/v1/workers/import"): "import_max_bytes",
 }
 # Boundaries and part headers around the one file: far less than this in practice.

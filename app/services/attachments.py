@@ -1,34 +1,21 @@
-"""Evidence attachments of claims: images and PDF only, recognised by their content (never by
-their name), within a size limit, kept on disk under their SHA-256."""
+"""Evidence attachments of claims: images and PDF, checked and kept as every uploaded file is
+(app/services/files.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from pathlib import Path
 
-import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.core.config import get_settings
 from app.core.db import commit
 from app.errors import Conflict, NotFound, UnsupportedMediaType
 from app.models import ClaimAttachment, ClaimStatus
 from app.scope import Actor
-from app.services import audit, claims
-from app.uploads import safe_filename
+from app.services import audit, claims, files
 
-# Magic numbers of what evidence may be: photos of contracts and certificates, scans.
-_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"%PDF-", 0, "application/pdf"),
-    (b"WEBP", 8, "image/webp"),
-)
-ACCEPTED = sorted({mime for _sig, _at, mime in _SIGNATURES})
+ACCEPTED = sorted(files.DOCUMENTS)
 
 
 class AttachmentNotFound(NotFound):
@@ -46,30 +33,8 @@ class NotEvidence(UnsupportedMediaType):
     title = "Attachments are images (PNG, JPEG, WebP) or PDF"
 
 
-def sniff(content: bytes) -> str | None:
-    for signature, offset, mime in _SIGNATURES:
-        if content[offset : offset + len(signature)] == signature:
-            if mime == "image/webp" and not content.startswith(b"RIFF"):
-                continue
-            return mime
-    return None
-
-
-def _store(content: bytes, digest: str) -> None:
-    root = get_settings().attachments_path / digest[:2]
-    root.mkdir(parents=True, exist_ok=True)
-    target = root / digest
-    if target.exists():
-        return
-    # Write then rename: a file is either whole or absent.
-    fd, temp = tempfile.mkstemp(dir=root)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
-    os.replace(temp, target)
-
-
 def path_of(attachment: ClaimAttachment) -> Path:
-    return get_settings().attachments_path / attachment.sha256[:2] / attachment.sha256
+    return files.path_of(attachment.sha256)
 
 
 async def add(
@@ -81,22 +46,21 @@ async def add(
     declared_type: str | None,
     content: bytes,
 ) -> ClaimAttachment:
-    name = safe_filename(filename)
     claim = await claims.load(session, actor, claim_id, for_update=True)
     claims.ensure_filer_side(actor, claim)
     if claim.status not in (ClaimStatus.draft.value, ClaimStatus.submitted.value):
         raise EvidenceFrozen(f"The claim is {claim.status}; its evidence is frozen.")
-    mime = sniff(content)
-    if mime is None:
-        raise NotEvidence(f"The file is not one of {', '.join(ACCEPTED)} (checked by content).")
-    if declared_type and declared_type != "application/octet-stream" and declared_type != mime:
-        raise NotEvidence(f"The file says it is {declared_type} but its content is {mime}.")
-    digest = hashlib.sha256(content).hexdigest()
-    await anyio.to_thread.run_sync(_store, content, digest)
+    kept = await files.keep(
+        filename=filename,
+        declared_type=declared_type,
+        content=content,
+        accepted=files.DOCUMENTS,
+        refusal=NotEvidence,
+    )
     assert claim.id is not None
     attachment = ClaimAttachment(
-        claim_id=claim.id, filename=name,
-        content_type=mime, size=len(content), sha256=digest, uploaded_by=actor.id,
+        claim_id=claim.id, filename=kept.filename, content_type=kept.content_type,
+        size=kept.size, sha256=kept.sha256, uploaded_by=actor.id,
     )  # fmt: skip
     session.add(attachment)
     await session.flush()
@@ -107,7 +71,7 @@ async def add(
         resource_type="claim",
         resource_id=claim.id,
         region_code=claim.region_code,
-        after={"attachment_id": attachment.id, "sha256": digest, "size": len(content)},
+        after={"attachment_id": attachment.id, "sha256": kept.sha256, "size": kept.size},
     )
     await commit(session, result=attachment)
     return attachment
@@ -131,6 +95,6 @@ async def get(
         select(ClaimAttachment).where(col(ClaimAttachment.id) == attachment_id,
                                       col(ClaimAttachment.claim_id) == claim_id)
     )  # fmt: skip
-    if attachment is None or not path_of(attachment).exists():
+    if attachment is None or not files.kept(attachment.sha256):
         raise AttachmentNotFound(f"There is no attachment {attachment_id} of claim {claim_id}.")
     return attachment
