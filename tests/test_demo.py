@@ -62,6 +62,39 @@ async def test_each_demo_user_sees_the_demo_district_as_their_role_allows(
     assert verified["valid"] is True
 
 
+async def test_every_role_finds_work_in_progress(demo_client: AsyncClient) -> None:
+    """The auditor sees claims at several points of review, the employer a referral to the
+    workshop's vacancy and a hire, the caseworker of 祁集镇 the hire's follow-ups — made
+    through the services, so the audit chain records them."""
+    auditor = await signed_in(demo_client, "auditor")
+    claims = (await demo_client.get("/api/v1/claims", headers=auditor)).json()["items"]
+    assert sorted(c["status"] for c in claims) == ["approved", "draft", "submitted"]
+    assert {c["policy_code"] for c in claims} == {"skills_training"}
+    assert all(c["amount_fen"] == 80_000 for c in claims)
+    [approved] = [c for c in claims if c["status"] == "approved"]
+    assert approved["notice_ends_on"] is not None  # in public notice
+    history = await demo_client.get(f"/api/v1/claims/{approved['id']}/history", headers=auditor)
+    assert [e["action"] for e in history.json()][:3] == [
+        "claim.create", "claim.submit", "claim.approve",
+    ]  # fmt: skip
+
+    employer = await signed_in(demo_client, "employer")
+    referred = (await demo_client.get("/api/v1/referrals", headers=employer)).json()["items"]
+    assert sorted(r["status"] for r in referred) == ["hired", "referred"]
+
+    caseworker = await signed_in(demo_client, "caseworker")
+    follow_ups = (await demo_client.get("/api/v1/follow-ups", headers=caseworker)).json()
+    due = [f for f in follow_ups["items"] if f["status"] == "due"]
+    assert due
+    assert all(f["region_code"].startswith("340406107") for f in due)
+    returned = (await demo_client.get("/api/v1/claims", headers=caseworker)).json()["items"]
+    assert "draft" in {c["status"] for c in returned}  # back for correction
+
+    admin = await signed_in(demo_client, "admin")
+    policies = (await demo_client.get("/api/v1/subsidy-policies", headers=admin)).json()
+    assert len(policies["items"]) == 5
+
+
 async def test_a_weak_demo_password_adds_nothing_and_says_why(
     monkeypatch: pytest.MonkeyPatch, database_url: str, session: AsyncSession
 ) -> None:

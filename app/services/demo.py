@@ -1,7 +1,8 @@
-"""Demo data: the district of 潘集区 (Huainan, Anhui), its townships and villages, a demo
-workshop, one user per role, and a few households, labourers and a vacancy
-(:mod:`app.services.demo_people`). People in it are made up; township codes are
-illustrative."""
+"""Demo data: the district of 潘集区 (Huainan, Anhui), its townships and villages, the default
+subsidy policies, a demo workshop, one user per role, a few households, labourers and a
+vacancy (:mod:`app.services.demo_people`), and work in progress for every role — claims under
+review, referrals, a hire's follow-ups (:mod:`app.services.demo_activity`). People in it are
+made up; township and village codes are illustrative (the real ones: docs/divisions.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from app.core.db import commit
 from app.identifiers import credit_code_check_char
 from app.models import Employer, EmployerKind, RegionLevel, Role, User
 from app.models.base import utcnow
-from app.services import demo_people, password_policy, regions, users
+from app.services import (
+    demo_activity,
+    demo_people,
+    password_policy,
+    regions,
+    subsidy_policies,
+    users,
+)
 
 DISTRICT = ("340406", "潘集区")
 # township code → (name, [village names])
@@ -66,6 +74,7 @@ async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
         password, texts=_demo_words(), field="JOBPATH_DEMO_PASSWORD"
     )
     await _regions(session)
+    await subsidy_policies.install_defaults(session, region_code=DISTRICT[0])
     workshop = Employer(
         name=WORKSHOP_NAME,
         credit_code=WORKSHOP_CREDIT_17 + credit_code_check_char(WORKSHOP_CREDIT_17),
@@ -92,7 +101,11 @@ async def seed(session: AsyncSession, *, password: str | None) -> DemoResult:
         )
         for username, full_name, role, region_code in PEOPLE
     }
-    await demo_people.seed(session, admin=made["admin"], employer=made["employer"])  # commits
+    people = await demo_people.seed(session, admin=made["admin"], employer=made["employer"])
+    await demo_activity.seed(
+        session, people=people, admin=made["admin"], caseworker=made["caseworker"],
+        employer=made["employer"], qiji=QIJI,
+    )  # fmt: skip
     return DemoResult(created=True, password=password, generated_password=generated)
 
 

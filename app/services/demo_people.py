@@ -5,6 +5,7 @@ like any record."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +49,14 @@ def _id_number(born: str, sequence: int) -> str:
     return body + resident_id_check_char(body)
 
 
-async def _actor(session: AsyncSession, user: User) -> Actor:
+@dataclass(frozen=True)
+class DemoPeople:
+    workers: dict[str, int]  # full name → worker id
+    vacancy_id: int
+
+
+async def actor_of(session: AsyncSession, user: User) -> Actor:
+    """``user`` acting, as their signed-in requests would."""
     region = await regions.get(session, code=user.region_code) if user.region_code else None
     assert user.id is not None
     return Actor(
@@ -63,9 +71,10 @@ async def _actor(session: AsyncSession, user: User) -> Actor:
     )
 
 
-async def seed(session: AsyncSession, *, admin: User, employer: User) -> None:
-    """Register the demo people as the admin and post the workshop's vacancy (not committed)."""
-    registrar = await _actor(session, admin)
+async def seed(session: AsyncSession, *, admin: User, employer: User) -> DemoPeople:
+    """Register the demo people as the admin and post the workshop's vacancy."""
+    registrar = await actor_of(session, admin)
+    ids: dict[str, int] = {}
     for number, village, status, causes, people in HOUSEHOLDS:
         home = await households.insert(
             session,
@@ -74,7 +83,7 @@ async def seed(session: AsyncSession, *, admin: User, employer: User) -> None:
                   "poverty_status": status, "poverty_causes": causes},
         )  # fmt: skip
         for name, born, sequence, phone, skills, wishes, jobs, employment in people:
-            await workers.insert(
+            worker = await workers.insert(
                 session,
                 actor=registrar,
                 data={"household_id": home.id, "full_name": name,
@@ -83,12 +92,16 @@ async def seed(session: AsyncSession, *, admin: User, employer: User) -> None:
                       "job_wishes": jobs, "employment_status": employment,
                       "able_to_work": True, "work_location_wish": "local"},
             )  # fmt: skip
-    await vacancies.create(
+            assert worker.id is not None
+            ids[name] = worker.id
+    vacancy = await vacancies.create(
         session,
-        actor=await _actor(session, employer),
+        actor=await actor_of(session, employer),
         data={"title": "缝纫工", "job_type": "garment", "required_skills": ["sewing"],
               "description": "扶贫车间服装加工，计件加底薪，可照顾家庭。", "openings": 5,
               "wage_min_fen": 250_000, "wage_max_fen": 400_000,
               "work_region_code": "340406107201", "housing_offered": False,
               "disability_friendly": True},
     )  # fmt: skip
+    assert vacancy.id is not None
+    return DemoPeople(workers=ids, vacancy_id=vacancy.id)
