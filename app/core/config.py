@@ -109,6 +109,19 @@ class Settings(BaseSettings):
         "enter as today (China, no daylight saving: 8).",
     )
     follow_up_months: list[int] = Field(default_factory=lambda: [1, 3, 6, 12])
+    agenda_unvisited_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="The agenda lists a labourer not visited for this many days (or never "
+        "visited and registered longer ago).",
+    )
+    agenda_enrolment_ending_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="The agenda lists an enrolment whose session ends within this many days.",
+    )
     attachment_dir: Path | None = Field(
         default=None, description="Where evidence files are kept (default: data_dir/attachments)."
     )
@@ -140,6 +153,12 @@ class Settings(BaseSettings):
     json_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     body_idle_timeout_seconds: float = Field(default=20.0, gt=0)
     body_timeout_seconds: float = Field(default=300.0, gt=0)
+    compression_min_bytes: int = Field(
+        default=500,
+        ge=0,
+        description="Answers at least this long are compressed (gzip, Brotli or Zstandard, as "
+        "the client's Accept-Encoding allows); shorter ones gain too little to be worth it.",
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -148,3 +148,21 @@ def _date_text_postgres(element: date_text, compiler: SQLCompiler, **kw: Any) ->
 @compiles(date_text, "sqlite")
 def _date_text_sqlite(element: date_text, compiler: SQLCompiler, **kw: Any) -> str:
     return f"date({_argument(element, compiler, kw)})"
+
+
+class utc_date(FunctionElement[Any]):
+    """``utc_date(column)``: the UTC calendar day of a timestamp."""
+
+    type = Date()
+    inherit_cache = True
+    name = "utc_date"
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_postgres(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(({_argument(element, compiler, kw)} AT TIME ZONE 'UTC') AS DATE)"
+
+
+@compiles(utc_date, "sqlite")
+def _utc_date_sqlite(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({_argument(element, compiler, kw)})"

@@ -80,6 +80,16 @@ class Worker(Syncable, table=True):
         sa.Index("ix_workers_skills", "skills", postgresql_using="gin"),
         sa.Index("ix_workers_training_wishes", "training_wishes", postgresql_using="gin"),
         sa.Index("ix_workers_job_wishes", "job_wishes", postgresql_using="gin"),
+        # The agenda's "not visited for N days": labourers of a region by their last visit,
+        # and those never visited by their registration day.
+        sa.Index("ix_workers_region_last_visited", "region_code", "last_visited_at"),
+        sa.Index(
+            "ix_workers_region_never_visited",
+            "region_code",
+            "registered_on",
+            postgresql_where=sa.text("last_visited_at IS NULL"),
+            sqlite_where=sa.text("last_visited_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
@@ -101,6 +111,9 @@ class Worker(Syncable, table=True):
     employment_status: str = Field(default=EmploymentStatus.unemployed.value, sa_type=sa.String(16))
     able_to_work: bool = Field(default=True)
     notes: str | None = Field(default=None, max_length=2000)
+    # When the labourer (or their household) was last visited: kept by the visit services in
+    # the visit's own transaction, so the agenda need not read the visits.
+    last_visited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

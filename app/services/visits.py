@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -76,6 +76,7 @@ async def record_worker_visit(
             stamp=worker,
             note={"visit_id": visit.id},
         )
+    await _mark_visited(session, visit)
     await _audit_visit(session, actor, visit)
     await commit(session, result=visit)
     return visit
@@ -110,9 +111,29 @@ async def record_household_visit(
             stamp=household,
             note={"visit_id": visit.id},
         )
+    await _mark_visited(session, visit)
     await _audit_visit(session, actor, visit)
     await commit(session, result=visit)
     return visit
+
+
+async def _mark_visited(session: AsyncSession, visit: Visit) -> None:
+    """Keep ``workers.last_visited_at`` (what the agenda's "not visited for N days" reads):
+    the visited labourer, or every labourer of a visited household. A visit uploaded late
+    from a phone never moves it back; the worker's version and sync stamp stay as they are
+    (the visit is a change of its own)."""
+    subject = (
+        col(Worker.id) == visit.worker_id
+        if visit.worker_id is not None
+        else col(Worker.household_id) == visit.household_id
+    )
+    last = col(Worker.last_visited_at)
+    await session.execute(
+        update(Worker)
+        .where(subject, or_(last.is_(None), last < visit.visited_at))
+        .values(last_visited_at=visit.visited_at, updated_at=col(Worker.updated_at))
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _audit_visit(session: AsyncSession, actor: Actor, visit: Visit) -> None:
