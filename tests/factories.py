@@ -22,6 +22,7 @@ XUGANG = "340406107201"  # 许岗村, in 祁集镇
 PINGWEI = "340406100"  # 平圩镇
 PINGWEI_VILLAGE = "340406100201"  # 平圩村
 PASSWORD = "correct horse battery staple"
+IDENTITY = {"Accept-Encoding": "identity"}
 
 
 def _base_regions() -> dict[str, tuple[str, str, str | None]]:
@@ -120,7 +121,9 @@ class Factory:
         c = AsyncClient(
             transport=transport,
             base_url="http://jobpath.test",
-            headers=headers,
+            # Answers uncompressed (and ETags strong) unless a test asks for a coding itself:
+            # tests/test_compression.py does; a phone asks for gzip.
+            headers={**IDENTITY, **headers},
             event_hooks={"response": [SCAN.response]},
         )
         self._clients.append(c)
@@ -174,11 +177,14 @@ class Factory:
                     continue
                 made = await session.scalar(select(model.created_at).where(model.id == record_id))
                 assert made is not None, f"no {model.__name__} {record_id}"
-                await session.execute(
-                    update(model)
-                    .where(model.id == record_id)
-                    .values(created_at=made - timedelta(days=days))
-                )
+                values: dict[str, Any] = {"created_at": made - timedelta(days=days)}
+                if model is Worker:  # and the day it entered the register (建档立卡)
+                    registered = await session.scalar(
+                        select(Worker.registered_on).where(Worker.id == record_id)
+                    )
+                    assert registered is not None
+                    values["registered_on"] = registered - timedelta(days=days)
+                await session.execute(update(model).where(model.id == record_id).values(values))
             await session.commit()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from app.core.config import get_settings
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -23,6 +25,11 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def programme_today() -> date:
+    """The day it is where the programme runs (``JOBPATH_UTC_OFFSET_HOURS`` from UTC)."""
+    return (datetime.now(UTC) + timedelta(hours=get_settings().utc_offset_hours)).date()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -82,6 +89,11 @@ class Syncable(Versioned):
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     change_seq: int | None = Field(default=None, sa_type=BigId, index=True)
 
+    @property
+    def deleted(self) -> bool:
+        """A tombstone: what the read models' ``deleted`` shows a syncing phone."""
+        return self.deleted_at is not None
+
 
 # JSON lists: JSONB (indexable with GIN, `@>` containment) on PostgreSQL, JSON text on SQLite.
 JsonList = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -101,6 +113,7 @@ __all__ = [
     "Versioned",
     "created_at_field",
     "enum_check",
+    "programme_today",
     "updated_at_field",
     "utcnow",
 ]

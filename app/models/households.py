@@ -38,6 +38,14 @@ class Household(Syncable, table=True):
     __tablename__ = "households"
     __table_args__ = (
         enum_check("poverty_status", PovertyStatus),
+        sa.CheckConstraint(
+            "identified_year IS NULL OR identified_year BETWEEN 2000 AND 2100", name="identified"
+        ),
+        sa.CheckConstraint(
+            "lifted_year IS NULL OR (lifted_year BETWEEN 2000 AND 2100 AND "
+            "(identified_year IS NULL OR lifted_year >= identified_year))",
+            name="lifted",
+        ),
         sa.Index("ix_households_region_code_id", "region_code", "id"),
         sa.Index("ix_households_region_change_seq", "region_code", "change_seq"),
     )
@@ -49,5 +57,8 @@ class Household(Syncable, table=True):
     poverty_causes: list[str] = Field(default_factory=list, sa_type=JsonList)
     address: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=2000)
+    # The year the household was identified as poor (建档立卡 / 识别) and lifted out (脱贫).
+    identified_year: int | None = None
+    lifted_year: int | None = None
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -15,6 +15,7 @@ from app.models.base import (
     UTCDateTime,
     created_at_field,
     enum_check,
+    programme_today,
     updated_at_field,
 )
 from app.models.vocab import WorkLocation
@@ -111,6 +112,13 @@ class Worker(Syncable, table=True):
     employment_status: str = Field(default=EmploymentStatus.unemployed.value, sa_type=sa.String(16))
     able_to_work: bool = Field(default=True)
     notes: str | None = Field(default=None, max_length=2000)
+    # 建档立卡: the day the labourer entered the poverty register (the programme's day of the
+    # record's creation, unless brought in from the registry's history by an admin). Counts
+    # decide "registered by" from it, never from created_at.
+    registered_on: date = Field(default_factory=programme_today)
+    # The programme day the willing-and-able judgement last changed (None: never since
+    # registration); the changes themselves are in worker_ability_changes.
+    able_changed_on: date | None = None
     # When the labourer (or their household) was last visited: kept by the visit services in
     # the visit's own transaction, so the agenda need not read the visits.
     last_visited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

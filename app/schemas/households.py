@@ -42,5 +42,12 @@ class HouseholdSummary(ResponseModel):
 class HouseholdRead(HouseholdSummary):
     address: str | None
     notes: str | None
+    identified_year: int | None = Field(
+        description="The year the household was identified as poor (建档立卡识别年份)."
+    )
+    lifted_year: int | None = Field(
+        description="The year it was lifted out of poverty (脱贫年份); set when its status "
+        "becomes `lifted`, or brought in from the registry by an admin."
+    )
     created_at: datetime
     members: list[WorkerSummary]

@@ -137,6 +137,10 @@ class WorkerRead(WorkerSummary):
 
     education: Education | None
     notes: str | None
+    registered_on: IsoDate = Field(
+        description="建档立卡: the day the labourer entered the poverty register (the day the "
+        "record was created, unless an admin brought in an older date from the registry)."
+    )
     created_at: datetime
     personal_data_masked: bool
 

@@ -106,6 +106,8 @@ async def detail(session: AsyncSession, *, household: Household) -> HouseholdRea
             **summary(household).model_dump(),
             "address": household.address,
             "notes": household.notes,
+            "identified_year": household.identified_year,
+            "lifted_year": household.lifted_year,
             "created_at": household.created_at,
             "members": [WorkerSummary.from_record(m) for m in members],
         }
