@@ -88,8 +88,10 @@ async def _seed_demo() -> None:
         typer.echo("The database already has users; demo data not added.")
         return
     typer.echo(
-        "Demo data added: district 潘集区 (340406), a few households and labourers, a vacancy "
-        "of 许岗村扶贫车间, users admin, caseworker (祁集镇), employer (the workshop) and auditor."
+        "Demo data added: district 潘集区 (340406), the default subsidy policies, a few "
+        "households and labourers, a vacancy of 许岗村扶贫车间 with two referrals and a hire, a "
+        "training session with three claims under review, users admin, caseworker (祁集镇), "
+        "employer (the workshop) and auditor."
     )
     if result.generated_password:
         typer.echo(

@@ -292,6 +292,24 @@ class TestInitOnAnEmptyDatabase:
         assert fengtai is not None
         assert (fengtai.role, fengtai.region_code) == ("admin", "340421")
 
+    async def test_a_file_grown_by_villages_adds_only_them(
+        self, empty_url: str, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "340421.csv"
+        lines = FENGTAI.splitlines(keepends=True)
+        path.write_text("".join(line for line in lines if "西门村" not in line), encoding="utf-8")
+        pw = password_file(tmp_path)
+        first = await jobpath("init", "--divisions", str(path), "--password-file", pw)
+        assert first.exit_code == 0, first.output
+        path.write_text(FENGTAI.replace("城关镇", "城关"), encoding="utf-8")
+        grown = await jobpath("init", "--divisions", str(path))
+        assert grown.exit_code == 0, grown.output
+        assert "1 added (1 village), 5 already there" in grown.output
+        assert "340421100: the database calls it '城关镇', the file '城关'; kept '城关镇'" in (
+            grown.output
+        )
+        assert (await counts(empty_url))["regions"] == 6
+
     async def test_asks_for_the_password_when_no_file_or_variable_gives_it(
         self, empty_url: str
     ) -> None:
