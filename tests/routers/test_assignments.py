@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from httpx import AsyncClient, Response
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -36,6 +36,7 @@ API = "/api/v1/assignments"
 IMPORT = f"{API}/import"
 OVERVIEW = "/api/v1/stats/overview"
 BREAKDOWN = "/api/v1/stats/breakdown"
+REPORT = "/api/v1/stats/overview.xlsx"
 YEAR = datetime.now(UTC).year
 ZH = {"Accept-Language": "zh-CN"}
 LIST_FIGURES = ("assigned", "assigned_and_assisted", "assisted_beyond_list")
@@ -208,6 +209,14 @@ class TestRecordingAList:
         assert poor["in_poverty"]["assigned_and_assisted"] == 2
         assert (poor["lifted"]["assigned"], poor["lifted"]["assisted"]) == (1, 0)
         assert (poor["monitored"]["assigned"], poor["monitored"]["assisted"]) == (0, 1)
+        # The spreadsheet report carries both splits, as served.
+        r = await admin.get(REPORT, params={"year": YEAR})
+        assert r.status_code == 200, r.text
+        sheet = load_workbook(io.BytesIO(r.content))["by assigned"]
+        lines = [list(line) for line in sheet.iter_rows(values_only=True)]
+        assert lines[0] == ["assigned", "label", *split["columns"]]
+        assert [line[0] for line in lines[1:]] == ["on_list", "not_on_list"]
+        assert lines[1][2:] == [rows["on_list"][c] for c in split["columns"]]
 
     async def test_sending_the_same_list_again_changes_nothing(
         self, factory: Factory, session: AsyncSession
