@@ -23,14 +23,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import commit
-from app.errors import AppError, fields
+from app.errors import AppError, Forbidden, fields
 from app.errors.catalogue import entry
 from app.errors.language import DEFAULT, Language
 from app.models import Household, PovertyCause, PovertyStatus, Region, Worker
 from app.schemas.households import HOUSEHOLD_NUMBER
 from app.schemas.workers import WorkerCreate
 from app.scope import Actor, path_in_scope
-from app.services import audit, households, registry, spreadsheets, workers
+from app.services import (
+    audit,
+    backfill,
+    households,
+    registry,
+    registry_history,
+    spreadsheets,
+    workers,
+)
+from app.services.registry_history import RowHistory
 
 # Rows per batch, which is also how much Python the event loop runs for the import between
 # two database awaits: at 200 rows that was ~90 ms of CPU, at 100 rows ~60 ms, with no
@@ -40,12 +49,24 @@ Outcome = Literal["created", "updated", "unchanged", "failed"]
 
 
 class ImportRow(WorkerCreate):
-    """A registry row: a worker plus what identifies (or creates) their household."""
+    """A registry row: a worker plus what identifies (or creates) their household, and the
+    history an admin's file may carry."""
 
     household_id: int = 0  # resolved from household_number
     household_number: str = Field(pattern=HOUSEHOLD_NUMBER)
     poverty_status: PovertyStatus = PovertyStatus.in_poverty
     poverty_causes: list[PovertyCause] = Field(default_factory=list)
+    history: RowHistory = Field(default_factory=RowHistory)
+
+
+class HistoryNeedsAdmin(Forbidden):
+    code = "history_needs_admin"
+    title = "History is brought in by an admin"
+
+
+# What a row says that is not the worker's own record.
+_NOT_WORKER = {"household_number", "poverty_status", "poverty_causes", "history"}
+SOURCE = "registry import (POST /workers/import)"
 
 
 @dataclass(slots=True)
@@ -79,23 +100,36 @@ class ImportReport:
 
 
 def _column(field: str) -> str:
-    """The registry's (Chinese) header of a field, as the report names columns."""
+    """The registry's (Chinese) header of a field, as the report names columns; a history
+    entry's field (``entries.0.start_date``) by the column it came from."""
+    if field.startswith("entries."):
+        field = registry_history.ENTRY_FIELDS.get(field.rsplit(".", 1)[-1], "row")
     return registry.COLUMNS.get(field, (field,))[0]
 
 
 def _validate(raw: registry.RawRow, language: Language) -> ImportRow | RowResult:
+    values = {k: v for k, v in raw.values.items() if k not in registry_history.FIELDS}
+    history = {k: v for k, v in raw.values.items() if k in registry_history.FIELDS}
     try:
-        return ImportRow.model_validate(raw.values)
+        return ImportRow.model_validate({**values, "history": history})
     except ValidationError as exc:
         errors = [
             RowError(
-                field=_column(str(e["loc"][0])) if e["loc"] else "row",
+                field=_column(str(_field_of(e["loc"]))) if e["loc"] else "row",
                 # The problem's wording (no regular expressions, no values).
                 message=fields.from_pydantic(e, language).message,
             )
             for e in exc.errors()
         ]
         return RowResult(row=raw.number, outcome="failed", errors=errors)
+
+
+def _field_of(loc: tuple[int | str, ...]) -> int | str:
+    """The column an error is about (a history error is located under ``history``; the one
+    about the row's history as a whole is a past job without its start)."""
+    if loc[0] == "history":
+        return loc[1] if len(loc) > 1 else "job_start"
+    return loc[0]
 
 
 async def _household(session: AsyncSession, actor: Actor, row: ImportRow) -> Household:
@@ -119,26 +153,33 @@ async def _household(session: AsyncSession, actor: Actor, row: ImportRow) -> Hou
 
 async def _upsert(session: AsyncSession, actor: Actor, row: ImportRow) -> tuple[Outcome, int]:
     household = await _household(session, actor, row)
-    fields = row.model_dump(
-        exclude={"household_number", "poverty_status", "poverty_causes"}, exclude_unset=True
-    )
+    fields = row.model_dump(exclude=_NOT_WORKER, exclude_unset=True)
     fields["household_id"] = household.id
     existing_id = await session.scalar(
         select(col(Worker.id)).where(col(Worker.id_number) == row.id_number)
     )
+    outcome: Outcome
     if existing_id is None:
-        data = row.model_dump(exclude={"household_number", "poverty_status", "poverty_causes"})
+        data = row.model_dump(exclude=_NOT_WORKER)
         worker = await workers.insert(session, actor=actor, data={**data, **fields})
-        assert worker.id is not None
-        return "created", worker.id
-    try:
-        worker = await workers.get(session, actor=actor, worker_id=existing_id)
-    except workers.WorkerNotFound:
-        # Registered outside the caller's scope (or removed): a conflict that names no record.
-        await workers.ensure_unique_id(session, actor=actor, id_number=row.id_number)
-        raise
-    changed = await workers.apply_changes(session, actor=actor, worker=worker, changes=fields)
-    return ("updated" if changed else "unchanged"), existing_id
+        outcome = "created"
+    else:
+        try:
+            worker = await workers.get(session, actor=actor, worker_id=existing_id)
+        except workers.WorkerNotFound:
+            # Registered outside the caller's scope (or removed): a conflict naming no record.
+            await workers.ensure_unique_id(session, actor=actor, id_number=row.id_number)
+            raise
+        changed = await workers.apply_changes(session, actor=actor, worker=worker, changes=fields)
+        outcome = "updated" if changed else "unchanged"
+    assert worker.id is not None
+    assert household.id is not None
+    if row.history.given():
+        entries = row.history.entries(worker_id=worker.id, household_id=household.id)
+        done = await backfill.apply(session, actor=actor, source=SOURCE, entries=entries)
+        if outcome == "unchanged" and any(d.outcome != "unchanged" for d in done):
+            outcome = "updated"
+    return outcome, worker.id
 
 
 Checked = tuple[int, ImportRow | RowResult]  # a row's line and what its validation made
@@ -164,6 +205,13 @@ async def run(
     # (PostgreSQL ends those after db_idle_in_transaction_timeout_ms).
     await session.rollback()
     checked = await _read(content, limits, language)
+    if not actor.is_admin and any(
+        isinstance(parsed, ImportRow) and parsed.history.given() for _n, parsed in checked
+    ):
+        raise HistoryNeedsAdmin(
+            "The file carries history columns (registration day, poverty years, past jobs): "
+            "only an admin may bring history in. Remove those columns or ask an admin."
+        )
     report = ImportReport(dry_run=dry_run)
     while checked:
         batch = checked[:BATCH]
@@ -261,7 +309,7 @@ class _Known:
         visible one) in a place of the caller's, or one already registered exactly so."""
         first = row.id_number not in self.seen
         self.seen.add(row.id_number)
-        if not first or row.region_code not in self.places:
+        if not first or row.region_code not in self.places or row.history.given():
             return False
         if row.household_number in self.hidden_households:
             return False
@@ -276,12 +324,9 @@ class _Known:
         """Registered exactly as the row says (in the row's place, so in the caller's scope)."""
         if worker.deleted_at is not None:
             return False
-        fields = row.model_dump(exclude=_HOUSEHOLD_FIELDS, exclude_unset=True)
+        fields = row.model_dump(exclude=_NOT_WORKER, exclude_unset=True)
         fields["household_id"] = home.id
         return all(getattr(worker, k) == v for k, v in fields.items())
-
-
-_HOUSEHOLD_FIELDS = {"household_number", "poverty_status", "poverty_causes"}
 
 
 async def _register(
@@ -330,7 +375,7 @@ def _new_household(row: ImportRow) -> Household:
 
 
 def _new_worker(row: ImportRow, home: Household) -> Worker:
-    data = {**row.model_dump(exclude=_HOUSEHOLD_FIELDS), "household_id": home.id}
+    data = {**row.model_dump(exclude=_NOT_WORKER), "household_id": home.id}
     return Worker.model_validate(workers.with_identity(data))
 
 

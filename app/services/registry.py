@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.errors import FieldError, Unprocessable
-from app.services import spreadsheets
+from app.services import registry_history, spreadsheets
 
 # field → header aliases, in the column order of the registry's export.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -31,6 +31,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "employment_status": ("就业状态", "employment_status"),
     "able_to_work": ("是否有劳动能力", "有无劳动能力", "able_to_work"),
     "notes": ("备注", "notes"),
+    **registry_history.COLUMNS,  # an admin's file may carry history (docs/import-format.md)
 }
 REQUIRED = ("household_number", "full_name", "id_number", "region_code")
 LIST_FIELDS = ("poverty_causes", "skills", "training_wishes", "job_wishes")
@@ -66,6 +67,7 @@ VALUES: dict[str, dict[str, str]] = {
     "able_to_work": {"是": "true", "有": "true", "否": "false", "无": "false"},
 }  # fmt: skip
 VALUES["training_wishes"] = VALUES["skills"]
+VALUES |= registry_history.VALUES
 _SEPARATORS = ("、", "，", ",", ";", "；", "/", "|")
 
 
