@@ -386,3 +386,32 @@ async def paginate_changes(
     return found.into(
         SyncPage[T](items=found.items, next_cursor=found.next_cursor, sync_token=sync_token(high))
     )
+
+
+async def synced_list(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    record: Any,
+    since: SyncPoint | None,
+    params: PageParams,
+    keys: Sequence[Any],
+    descending: bool = False,
+    row: Callable[[Any], T] | None = None,
+) -> SyncPage[T]:
+    """A list phones sync: with ``since``, the changes of ``record`` (a Syncable model)
+    after it, tombstones included (:func:`paginate_changes`); without, the live records by
+    ``keys`` (:func:`paginate`)."""
+    if since is not None:
+        return await paginate_changes(
+            session,
+            stmt,
+            seq=record.change_seq,
+            updated_at=record.updated_at,
+            since=since,
+            params=params,
+            row=row,
+        )
+    stmt = stmt.where(record.deleted_at.is_(None))
+    page = await paginate(session, stmt, keys=keys, params=params, descending=descending, row=row)
+    return page.to(SyncPage[T])

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import (
     BigId,
+    Syncable,
     UTCDateTime,
     Versioned,
     created_at_field,
@@ -79,7 +80,7 @@ class ClaimStatus(StrEnum):
     rejected = "rejected"
 
 
-class Claim(Versioned, table=True):
+class Claim(Syncable, table=True):
     __tablename__ = "claims"
     __table_args__ = (
         enum_check("status", ClaimStatus),
@@ -92,6 +93,8 @@ class Claim(Versioned, table=True):
         sa.Index("ix_claims_policy_id_status", "policy_id", "status"),
         sa.Index("ix_claims_worker_id", "worker_id"),
         sa.Index("ix_claims_bank_account", "bank_account"),
+        sa.Index("ix_claims_region_change_seq", "region_code", "change_seq"),
+        sa.Index("ix_claims_employer_change_seq", "employer_id", "change_seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

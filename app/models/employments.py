@@ -88,6 +88,7 @@ class FollowUp(Syncable, table=True):
         enum_check("status", FollowUpStatus),
         sa.UniqueConstraint("employment_id", "months"),
         sa.Index("ix_follow_ups_region_status_due", "region_code", "status", "due_date"),
+        sa.Index("ix_follow_ups_region_change_seq", "region_code", "change_seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

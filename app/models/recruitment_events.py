@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.base import BigId, Versioned, created_at_field, enum_check, updated_at_field
+from app.models.base import BigId, Syncable, created_at_field, enum_check, updated_at_field
 
 
 class Campaign(StrEnum):
@@ -18,11 +18,12 @@ class Campaign(StrEnum):
     park_recruitment = "park_recruitment"
 
 
-class RecruitmentEvent(Versioned, table=True):
+class RecruitmentEvent(Syncable, table=True):
     __tablename__ = "recruitment_events"
     __table_args__ = (
         enum_check("campaign", Campaign),
         sa.Index("ix_recruitment_events_region_code_date", "region_code", "date"),
+        sa.Index("ix_recruitment_events_region_change_seq", "region_code", "change_seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

@@ -52,6 +52,9 @@ class Referral(Syncable, table=True):
     notes: str | None = Field(default=None, max_length=2000)
     decision_reason: str | None = Field(default=None, max_length=500)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the employer interviewed the worker: kept after a later decision, so an event's
+    # funnel counts a declined (or withdrawn) referral as interviewed if it was.
+    interviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     employment_id: int | None = Field(default=None, sa_type=BigId)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -41,7 +41,7 @@ class SessionStatus(StrEnum):
     cancelled = "cancelled"
 
 
-class TrainingSession(Versioned, table=True):
+class TrainingSession(Syncable, table=True):
     __tablename__ = "training_sessions"
     __table_args__ = (
         enum_check("status", SessionStatus),
@@ -49,6 +49,7 @@ class TrainingSession(Versioned, table=True):
         sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
         sa.CheckConstraint("enrolled >= 0 AND enrolled <= capacity", name="within_capacity"),
         sa.Index("ix_training_sessions_township_start", "township_code", "start_date"),
+        sa.Index("ix_training_sessions_township_change_seq", "township_code", "change_seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

@@ -30,7 +30,7 @@ from app.errors import (
 )
 from app.idempotency import Idempotent
 from app.models import AuditEntry, ClaimAttachment, ClaimStatus
-from app.pagination import Page, PageDep
+from app.pagination import Page, PageDep, SyncPage, UpdatedSince, parse_updated_since
 from app.schemas.audit import AuditEntryRead
 from app.schemas.claims import (
     AttachmentRead,
@@ -104,15 +104,21 @@ async def create_claim(
 @router.get(
     "",
     operation_id="listClaims",
-    response_model=Page[ClaimRead],
+    response_model=SyncPage[ClaimRead],
     responses=responses(*_READ, Unprocessable),
 )
 async def list_claims(
-    session: SessionDep, actor: CurrentUser, page: PageDep, filters: FiltersDep
-) -> Page[ClaimRead]:
+    session: SessionDep,
+    actor: CurrentUser,
+    page: PageDep,
+    filters: FiltersDep,
+    updated_since: UpdatedSince = None,
+) -> SyncPage[ClaimRead]:
     """Claims of your scope (employers: their own), by policy, status, region, employer,
-    worker, period and amount."""
-    return await claims.get_all(session, actor=actor, filters=filters, params=page)
+    worker, period and amount; with `updated_since`, the changes since your last sync, in
+    commit order."""
+    since = parse_updated_since(updated_since) if updated_since else None
+    return await claims.get_all(session, actor=actor, filters=filters, params=page, since=since)
 
 
 @router.get(

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from app.deps import ReaderUser, SessionDep, StaffUser
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, responses
 from app.models import FollowUp, FollowUpStatus
-from app.pagination import PageDep, SyncPage
+from app.pagination import PageDep, SyncPage, UpdatedSince, parse_updated_since
 from app.schemas.common import IdPath, IsoDate
 from app.schemas.employments import FollowUpRead, FollowUpRecord
 from app.services import employments
@@ -25,12 +27,18 @@ async def list_follow_ups(
     actor: ReaderUser,
     page: PageDep,
     due_before: IsoDate | None = None,
-    status: FollowUpStatus | None = FollowUpStatus.due,
+    status: Annotated[
+        FollowUpStatus | None,
+        Query(description="Default: `due`; with `updated_since`, every status."),
+    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> SyncPage[FollowUpRead]:
     """The caseworker's to-do list: follow-up checks of placements in your scope, by due
-    date (default: those still due). Auditors read it too."""
+    date (default: those still due). Auditors read it too. With `updated_since`, the changes
+    since your last sync, in commit order: checks recorded and follow-ups cancelled too."""
+    since = parse_updated_since(updated_since) if updated_since else None
     return await employments.due_follow_ups(
-        session, actor=actor, params=page, due_before=due_before, status=status
+        session, actor=actor, params=page, due_before=due_before, status=status, since=since
     )
 
 

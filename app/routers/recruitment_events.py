@@ -5,8 +5,8 @@ from fastapi import APIRouter, status
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable, responses
 from app.idempotency import Idempotent
-from app.models import Campaign, RecruitmentEvent
-from app.pagination import Page, PageDep
+from app.models import Campaign
+from app.pagination import PageDep, SyncPage, UpdatedSince, parse_updated_since
 from app.schemas.common import IdPath, IsoDate
 from app.schemas.recruitment_events import (
     Attendance,
@@ -41,7 +41,7 @@ async def create_event(
 @router.get(
     "",
     operation_id="listRecruitmentEvents",
-    response_model=Page[EventRead],
+    response_model=SyncPage[EventRead],
     responses=responses(*_READ, Unprocessable),
 )
 async def list_events(
@@ -51,12 +51,17 @@ async def list_events(
     campaign: Campaign | None = None,
     from_date: IsoDate | None = None,
     to_date: IsoDate | None = None,
-) -> Page[RecruitmentEvent]:
-    """Recruitment events, newest first."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[EventRead]:
+    """Recruitment events, newest first; with `updated_since`, the changes since your last
+    sync, in commit order."""
     filters = recruitment_events.EventFilters(
         campaign=campaign, from_date=from_date, to_date=to_date
     )
-    return await recruitment_events.get_all(session, actor=actor, filters=filters, params=page)
+    since = parse_updated_since(updated_since) if updated_since else None
+    return await recruitment_events.get_all(
+        session, actor=actor, filters=filters, params=page, since=since
+    )
 
 
 @router.get(

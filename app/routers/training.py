@@ -121,7 +121,7 @@ async def create_session(
 @router.get(
     "/sessions",
     operation_id="listTrainingSessions",
-    response_model=Page[SessionRead],
+    response_model=SyncPage[SessionRead],
     responses=responses(*_READ, Unprocessable),
 )
 async def list_sessions(
@@ -133,9 +133,11 @@ async def list_sessions(
     status: SessionStatus | None = None,
     starts_from: IsoDate | None = None,
     starts_until: IsoDate | None = None,
-) -> Page[SessionRead]:
+    updated_since: UpdatedSince = None,
+) -> SyncPage[SessionRead]:
     """Training sessions (caseworkers see them everywhere), by township, course type, status
-    and start date."""
+    and start date; with `updated_since`, the changes since your last sync."""
+    since = parse_updated_since(updated_since) if updated_since else None
     filters = training.SessionFilters(
         township=township,
         course_type=course_type,
@@ -143,7 +145,9 @@ async def list_sessions(
         starts_from=starts_from,
         starts_until=starts_until,
     )
-    return await training.list_sessions(session, actor=actor, filters=filters, params=page)
+    return await training.list_sessions(
+        session, actor=actor, filters=filters, params=page, since=since
+    )
 
 
 @router.get(

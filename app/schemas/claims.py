@@ -105,6 +105,7 @@ class ClaimRead(ResponseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    deleted: bool = Field(default=False, description="A tombstone (offline sync only).")
 
 
 class ReviewRead(ResponseModel):

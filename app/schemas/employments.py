@@ -96,3 +96,4 @@ class FollowUpRead(ResponseModel):
     checked_by: int | None
     version: int
     updated_at: datetime
+    deleted: bool = Field(default=False, description="A tombstone (offline sync only).")

@@ -31,12 +31,18 @@ class EventParticipation(RequestModel):
 
 
 class EventOutcomes(ResponseModel):
+    """The event as a funnel, each step counting everyone who reached it (of your scope;
+    employers: of their own vacancies): attendees → referred → interviewed → hired."""
+
     attendees: int = Field(description="Workers of your scope who attended.")
-    referred: int
-    interviewed: int
+    referred: int = Field(description="Referrals made at the event, whatever came of them.")
+    interviewed: int = Field(
+        description="Referrals that reached an interview: hired, or interviewed and then "
+        "declined, withdrawn or still waiting."
+    )
     hired: int
-    declined: int
-    withdrawn: int
+    declined: int = Field(description="Declined by the employer (after an interview or not).")
+    withdrawn: int = Field(description="Withdrawn by the caseworker.")
 
 
 class EventRead(ResponseModel):
@@ -50,6 +56,7 @@ class EventRead(ResponseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    deleted: bool = Field(default=False, description="A tombstone (offline sync only).")
 
 
 class EventDetail(EventRead):

@@ -54,6 +54,9 @@ class ReferralRead(ResponseModel):
     notes: str | None
     decision_reason: str | None
     decided_at: datetime | None
+    interviewed_at: datetime | None = Field(
+        description="When the employer interviewed the worker (kept after a later decision)."
+    )
     employment_id: int | None
     version: int
     created_at: datetime

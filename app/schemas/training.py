@@ -72,6 +72,7 @@ class SessionRead(ResponseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    deleted: bool = Field(default=False, description="A tombstone (offline sync only).")
 
 
 class EnrolmentCreate(RequestModel):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,7 +25,7 @@ from app.models import (
     Vacancy,
 )
 from app.models.base import utcnow
-from app.pagination import Page, PageParams, paginate
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.recruitment_events import EventDetail, EventOutcomes, EventRead
 from app.scope import EVERYWHERE, Actor, scope_filter
 from app.services import audit, date_bounds, regions, workers
@@ -64,8 +64,13 @@ async def get(session: AsyncSession, *, actor: Actor, event_id: int) -> Recruitm
 
 
 async def get_all(
-    session: AsyncSession, *, actor: Actor, filters: EventFilters, params: PageParams
-) -> Page[RecruitmentEvent]:
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    filters: EventFilters,
+    params: PageParams,
+    since: SyncPoint | None = None,
+) -> SyncPage[EventRead]:
     stmt = select(RecruitmentEvent).where(visible(actor))
     if filters.campaign:
         stmt = stmt.where(col(RecruitmentEvent.campaign) == filters.campaign.value)
@@ -73,8 +78,15 @@ async def get_all(
         stmt = stmt.where(col(RecruitmentEvent.date) >= filters.from_date)
     if filters.to_date:
         stmt = stmt.where(col(RecruitmentEvent.date) <= filters.to_date)
-    return await paginate(
-        session, stmt, keys=[col(RecruitmentEvent.id)], params=params, descending=True
+    return await synced_list(
+        session,
+        stmt,
+        record=RecruitmentEvent,
+        since=since,
+        params=params,
+        keys=[col(RecruitmentEvent.id)],
+        descending=True,
+        row=EventRead.model_validate,
     )
 
 
@@ -125,6 +137,7 @@ async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         region_code=event.region_code,
         after={k: data[k] for k in ("name", "campaign", "date", "place", "employer_ids",
                                     "vacancy_ids")},
+        stamp=event,
     )  # fmt: skip
     created = await detail(session, actor=actor, event_id=event.id)
     await commit(session, result=created)
@@ -160,6 +173,7 @@ async def add_participants(
         resource_id=event.id,
         region_code=event.region_code,
         after={"employer_ids": employer_ids, "vacancy_ids": vacancy_ids},
+        stamp=event,
     )
     await commit(session)
     return await detail(session, actor=actor, event_id=event.id)
@@ -191,6 +205,33 @@ async def attend(
     return await detail(session, actor=actor, event_id=event.id)
 
 
+async def _funnel(session: AsyncSession, actor: Actor, event_id: int) -> dict[str, int]:
+    """How far the event's referrals (those the actor may see) got, cumulatively: every
+    referral was referred; one interviewed — also if later declined or withdrawn — or hired
+    was interviewed; declined and withdrawn are where they stopped."""
+    status = col(Referral.status)
+
+    def count(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = (await session.execute(
+        select(
+            func.count().label("referred"),
+            count(col(Referral.interviewed_at).is_not(None)
+                  | (status == ReferralStatus.hired.value)).label("interviewed"),
+            count(status == ReferralStatus.hired.value).label("hired"),
+            count(status == ReferralStatus.declined.value).label("declined"),
+            count(status == ReferralStatus.withdrawn.value).label("withdrawn"),
+        ).where(
+            col(Referral.event_id) == event_id,
+            col(Referral.deleted_at).is_(None),
+            scope_filter(actor, region=col(Referral.region_code),
+                         employer=col(Referral.employer_id)),
+        )
+    )).one()  # fmt: skip
+    return {name: int(value) for name, value in row._mapping.items()}
+
+
 async def detail(session: AsyncSession, *, actor: Actor, event_id: int) -> EventDetail:
     event = await get(session, actor=actor, event_id=event_id)
     employer_ids = (await session.scalars(
@@ -209,19 +250,7 @@ async def detail(session: AsyncSession, *, actor: Actor, event_id: int) -> Event
             scope_filter(actor, region=col(EventAttendee.region_code)),
         )
     )
-    referral_scope = scope_filter(
-        actor, region=col(Referral.region_code), employer=col(Referral.employer_id)
-    )
-    counts: dict[str, int] = dict(
-        (await session.execute(
-            select(col(Referral.status), func.count()).where(
-                col(Referral.event_id) == event_id, referral_scope
-            ).group_by(col(Referral.status))
-        )).all()
-    )  # fmt: skip
-    outcomes = EventOutcomes(
-        attendees=attendees or 0, **{s.value: counts.get(s.value, 0) for s in ReferralStatus}
-    )
+    outcomes = EventOutcomes(attendees=attendees or 0, **await _funnel(session, actor, event_id))
     return EventDetail(
         **EventRead.model_validate(event).model_dump(),
         employer_ids=list(employer_ids),

@@ -204,7 +204,9 @@ async def _move(
     before = {"status": referral.status}
     referral.status = status.value
     referral.decision_reason = reason
-    if status is not ReferralStatus.interviewed:
+    if status is ReferralStatus.interviewed:
+        referral.interviewed_at = utcnow()
+    else:
         referral.decided_at = utcnow()
     await audit.record(
         session,

@@ -260,7 +260,9 @@ class TestOutcomes:
         assert (
             await cw.post(f"{referrals}/{withdrawn}/withdraw", json={"reason": "外出"})
         ).status_code == 200
-        expected = {"referred": 1, "interviewed": 1, "hired": 1, "declined": 1, "withdrawn": 1}
+        # A funnel: the five were referred; the interviewed one and the hired one reached an
+        # interview; declined and withdrawn say where the others stopped.
+        expected = {"referred": 5, "interviewed": 2, "hired": 1, "declined": 1, "withdrawn": 1}
         outcomes = (await detail(cw, event["id"]))["outcomes"]
         assert {k: outcomes[k] for k in expected} == expected
         by_event = await cw.get(referrals, params={"event_id": event["id"]})
@@ -269,6 +271,53 @@ class TestOutcomes:
         # The employer takes part, and sees the outcomes of its own referrals.
         assert employer.id in (await detail(boss, event["id"]))["employer_ids"]
         assert (await detail(boss, event["id"]))["outcomes"]["hired"] == 1
+
+    async def test_the_outcome_is_a_funnel_counting_how_far_each_referral_got(
+        self, factory: Factory
+    ) -> None:
+        _, boss = await employer_user(factory)
+        vacancy = await new_vacancy(boss, openings=5)
+        cw = await factory.as_role("caseworker")
+        event = await new_event(cw, vacancy_ids=[vacancy["id"]])
+        workers = [await new_worker(cw) for _ in range(7)]
+        for worker in workers[:6]:
+            r = await attend(cw, event["id"], worker["id"])
+            assert r.status_code == 200, r.text
+        made = [
+            (await refer(cw, w["id"], vacancy["id"], event_id=event["id"]))["id"]
+            for w in workers[:6]
+        ]
+        waiting, hired_after_interview, hired_at_once, declined_after, declined_before, gone = made
+        referrals = "/api/v1/referrals"
+        for interviewed in (hired_after_interview, declined_after, gone):
+            assert (await boss.post(f"{referrals}/{interviewed}/interview")).status_code == 200
+        for taken in (hired_after_interview, hired_at_once):
+            assert (await hire(boss, taken)).status_code == 200
+        for declined in (declined_after, declined_before):
+            r = await boss.post(f"{referrals}/{declined}/decline", json={"reason": "不合适"})
+            assert r.status_code == 200, r.text
+        r = await cw.post(f"{referrals}/{gone}/withdraw", json={"reason": "外出务工"})
+        assert r.status_code == 200, r.text
+
+        outcomes = (await detail(cw, event["id"]))["outcomes"]
+        # attended 6 → referred 6 → interviewed 4 (waiting and declined-before never were;
+        # a hire counts as interviewed) → hired 2.
+        assert outcomes == {
+            "attendees": 6,
+            "referred": 6,
+            "interviewed": 4,
+            "hired": 2,
+            "declined": 2,
+            "withdrawn": 1,
+        }
+        assert outcomes["attendees"] >= outcomes["referred"] >= outcomes["interviewed"]
+        assert outcomes["interviewed"] >= outcomes["hired"]
+        # The interview is remembered on the referral after the decision that followed it.
+        r = await cw.get(f"{referrals}/{declined_after}")
+        assert (r.json()["status"], r.json()["interviewed_at"] is not None) == ("declined", True)
+        r = await cw.get(f"{referrals}/{declined_before}")
+        assert r.json()["interviewed_at"] is None
+        assert waiting in made
 
     async def test_an_employer_counts_only_its_own_referrals(self, factory: Factory) -> None:
         _, a_boss = await employer_user(factory)

@@ -28,8 +28,8 @@ EPOCH = "2000-01-01T00:00:00Z"
 class Phone:
     """The app's offline copy: records by id, and the token of its last sync."""
 
-    def __init__(self, client: AsyncClient, path: str) -> None:
-        self.client, self.path = client, path
+    def __init__(self, client: AsyncClient, path: str, **filters: Any) -> None:
+        self.client, self.path, self.filters = client, path, filters
         self.records: dict[int, dict[str, Any]] = {}
         self.token = EPOCH
 
@@ -38,7 +38,7 @@ class Phone:
         seen: list[int] = []
         cursor = None
         while True:
-            params: dict[str, Any] = {"updated_since": self.token, "limit": limit}
+            params: dict[str, Any] = {**self.filters, "updated_since": self.token, "limit": limit}
             if cursor:
                 params["cursor"] = cursor
             r = await self.client.get(self.path, params=params)

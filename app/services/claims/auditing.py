@@ -46,6 +46,7 @@ async def add_finding(
         region_code=claim.region_code,
         after={"flagged": True},
         note={"severity": severity, "finding_id": finding.id},
+        stamp=claim,
     )
     await commit(session, result=finding)
     return FindingRead.model_validate(finding)

@@ -15,7 +15,7 @@ from app.core.db import commit
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.masking import mask_id_number
 from app.models import Claim, ClaimStatus, Region, SubsidyPolicy
-from app.pagination import Page, PageParams, paginate
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.claims import ClaimRead
 from app.scope import Actor, region_subtree, scope_filter
 from app.services import audit, claim_rules, subsidy_policies
@@ -146,12 +146,22 @@ async def scoped_query(
 
 
 async def get_all(
-    session: AsyncSession, *, actor: Actor, filters: ClaimFilters, params: PageParams
-) -> Page[ClaimRead]:
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    filters: ClaimFilters,
+    params: PageParams,
+    since: SyncPoint | None = None,
+) -> SyncPage[ClaimRead]:
     stmt = await scoped_query(session, actor=actor, filters=filters)
     stages = {p.id: p.review_stages for p in (await session.scalars(select(SubsidyPolicy)))}
-    return await paginate(session, stmt, keys=[col(Claim.id)], params=params,
-                          row=lambda c: read(c, stages.get(c.policy_id)))  # fmt: skip
+
+    def row(claim: Claim) -> ClaimRead:
+        return read(claim, stages.get(claim.policy_id))
+
+    return await synced_list(
+        session, stmt, record=Claim, since=since, params=params, keys=[col(Claim.id)], row=row
+    )
 
 
 async def _transition(
@@ -167,5 +177,6 @@ async def _transition(
         before=note.pop("_before", None),
         after=snapshot(claim),
         note=note or None,
+        stamp=claim,
     )
     await commit(session, result=claim)

@@ -162,6 +162,7 @@ async def create(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
         resource_id=claim.id,
         region_code=claim.region_code,
         after=snapshot(claim),
+        stamp=claim,
     )
     # The answer (not the row) is what an idempotent retry replays.
     answer = read(claim, policy.review_stages)
@@ -221,6 +222,7 @@ async def update_draft(
         region_code=claim.region_code,
         before=before,
         after=snapshot(claim),
+        stamp=claim,
     )
     await commit(session, result=claim)
     return read(claim, policy.review_stages)

@@ -14,7 +14,7 @@ from app.core.db import commit
 from app.errors import Conflict, NotFound
 from app.models import Employment, EndReason, FollowUp, FollowUpStatus
 from app.models.base import utcnow
-from app.pagination import PageParams, SyncPage, paginate
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.employments import FollowUpRead
 from app.scope import Actor, scope_filter
 from app.services import audit, date_bounds
@@ -43,21 +43,26 @@ async def due_follow_ups(
     params: PageParams,
     due_before: date | None,
     status: FollowUpStatus | None,
+    since: SyncPoint | None = None,
 ) -> SyncPage[FollowUpRead]:
-    """The caseworker's to-do list: follow-ups in scope, by due date."""
+    """The caseworker's to-do list: follow-ups in scope, by due date (those still due unless
+    another status is asked for); with ``since``, every change since, whatever its status."""
     stmt = select(FollowUp).where(scope_filter(actor, region=col(FollowUp.region_code)))
+    if status is None and since is None:
+        status = FollowUpStatus.due
     if status is not None:
         stmt = stmt.where(col(FollowUp.status) == status.value)
     if due_before is not None:
         stmt = stmt.where(col(FollowUp.due_date) < due_before)
-    page = await paginate(
+    return await synced_list(
         session,
         stmt,
-        keys=[col(FollowUp.due_date), col(FollowUp.id)],
+        record=FollowUp,
+        since=since,
         params=params,
+        keys=[col(FollowUp.due_date), col(FollowUp.id)],
         row=follow_up_read,
     )
-    return SyncPage[FollowUpRead](items=page.items, next_cursor=page.next_cursor)
 
 
 async def record_follow_up(

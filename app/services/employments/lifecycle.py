@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -99,13 +99,7 @@ async def finish(
     date_bounds.employment_end(end_date, start=employment.start_date)
     before = snapshot(employment)
     employment.end_date, employment.end_reason = end_date, end_reason.value
-    await session.execute(
-        update(FollowUp)
-        .where(col(FollowUp.employment_id) == employment.id,
-               col(FollowUp.status) == FollowUpStatus.due.value,
-               col(FollowUp.due_date) > end_date)
-        .values(status=FollowUpStatus.cancelled.value, updated_at=utcnow())
-    )  # fmt: skip
+    await _cancel_follow_ups(session, actor=actor, employment=employment, end_date=end_date)
     await audit.record(
         session,
         actor=actor,
@@ -118,6 +112,36 @@ async def finish(
         stamp=employment,
     )
     await _settle_worker(session, actor=actor, worker_id=employment.worker_id)
+
+
+async def _cancel_follow_ups(
+    session: AsyncSession, *, actor: Actor, employment: Employment, end_date: date
+) -> None:
+    """The checks due after the job's end are cancelled, each audited (which stamps it for
+    the phones that carry it)."""
+    cancelled = (await session.scalars(
+        select(FollowUp)
+        .where(col(FollowUp.employment_id) == employment.id,
+               col(FollowUp.status) == FollowUpStatus.due.value,
+               col(FollowUp.due_date) > end_date)
+        .order_by(col(FollowUp.id))
+        .with_for_update()
+    )).all()  # fmt: skip
+    for follow_up in cancelled:
+        follow_up.status = FollowUpStatus.cancelled.value
+    await audit.record_many(
+        session,
+        actor=actor,
+        changes=[
+            audit.Change(
+                "follow_up.cancel", "follow_up", f.id, f.region_code,
+                before={"status": FollowUpStatus.due.value},
+                after={"status": f.status}, note={"employment_id": employment.id},
+                stamp=f,
+            )
+            for f in cancelled
+        ],
+    )  # fmt: skip
 
 
 async def _settle_worker(session: AsyncSession, *, actor: Actor, worker_id: int) -> None:

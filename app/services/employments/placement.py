@@ -42,17 +42,32 @@ async def place(
     assert employment.id is not None
     before = workers.snapshot(worker)
     worker.employment_status = _STATUS_FOR_KIND[kind].value
-    for months in get_settings().follow_up_months:
-        session.add(
-            FollowUp(
-                employment_id=employment.id,
-                worker_id=worker.id,
-                region_code=worker.region_code,
-                months=months,
-                due_date=add_months(start_date, months),
-            )
+    follow_ups = [
+        FollowUp(
+            employment_id=employment.id,
+            worker_id=worker.id,
+            region_code=worker.region_code,
+            months=months,
+            due_date=add_months(start_date, months),
         )
+        for months in get_settings().follow_up_months
+    ]
+    session.add_all(follow_ups)
     await session.flush()
+    # Each follow-up is a record phones sync: its own entry, which stamps it.
+    await audit.record_many(
+        session,
+        actor=actor,
+        changes=[
+            audit.Change(
+                "follow_up.schedule", "follow_up", f.id, f.region_code,
+                after={"employment_id": employment.id, "months": f.months,
+                       "due_date": f.due_date},
+                stamp=f,
+            )
+            for f in follow_ups
+        ],
+    )  # fmt: skip
     await audit.record(
         session,
         actor=actor,

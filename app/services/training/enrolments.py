@@ -20,7 +20,13 @@ from app.scope import Actor, scope_filter
 from app.services import audit, date_bounds, employments, workers
 from app.services.training.courses import get_course
 from app.services.training.ending import _end, _set_status
-from app.services.training.sessions import _LIVE, SessionClosed, _lock_session, get_session
+from app.services.training.sessions import (
+    _LIVE,
+    SessionClosed,
+    _lock_session,
+    get_session,
+    take_seats,
+)
 
 
 class EnrolmentNotFound(NotFound):
@@ -139,12 +145,12 @@ async def enrol(
         session_id=session_id, worker_id=worker.id, region_code=worker.region_code,
         course_type=course.type, previous_status=worker.employment_status, enrolled_by=actor.id,
     )  # fmt: skip
-    training.enrolled += 1
     session.add(enrolment)
     try:
         await session.flush()
     except IntegrityError as exc:
         raise AlreadyInTraining("The worker was enrolled a moment ago.") from exc
+    await take_seats(session, actor, training, 1)
     await _set_status(session, actor, worker, EmploymentStatus.in_training.value)
     await audit.record(
         session,
@@ -250,7 +256,7 @@ async def drop(
     enrolment = await _active(session, actor, enrolment_id)
     training = await session.get(TrainingSession, enrolment.session_id, with_for_update=True)
     assert training is not None
-    training.enrolled -= 1
+    await take_seats(session, actor, training, -1)
     await _end(
         session,
         actor,

@@ -23,7 +23,7 @@ from app.models import (
     TrainingCourse,
     TrainingSession,
 )
-from app.pagination import Page, PageParams, paginate
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.training import SessionRead
 from app.scope import EVERYWHERE, Actor, region_subtree, scope_filter, writable
 from app.services import audit, employments, regions
@@ -110,8 +110,13 @@ async def get_session(session: AsyncSession, *, actor: Actor, session_id: int) -
 
 
 async def list_sessions(
-    session: AsyncSession, *, actor: Actor, filters: SessionFilters, params: PageParams
-) -> Page[SessionRead]:
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    filters: SessionFilters,
+    params: PageParams,
+    since: SyncPoint | None = None,
+) -> SyncPage[SessionRead]:
     stmt = _sessions().where(_visible_sessions(actor))
     if filters.township:
         root = await regions.get(session, code=filters.township)
@@ -125,8 +130,14 @@ async def list_sessions(
         stmt = stmt.where(col(TrainingSession.start_date) >= filters.starts_from)
     if filters.starts_until:
         stmt = stmt.where(col(TrainingSession.start_date) <= filters.starts_until)
-    return await paginate(
-        session, stmt, keys=[col(TrainingSession.id)], params=params, row=session_read
+    return await synced_list(
+        session,
+        stmt,
+        record=TrainingSession,
+        since=since,
+        params=params,
+        keys=[col(TrainingSession.id)],
+        row=session_read,
     )
 
 
@@ -157,6 +168,7 @@ async def create_session(
         resource_id=training.id,
         region_code=training.township_code,
         after=data,
+        stamp=training,
     )
     assert training.id is not None
     created = await get_session(session, actor=actor, session_id=training.id)
@@ -207,6 +219,7 @@ async def update_session(
         region_code=training.township_code,
         before=before,
         after=changes,
+        stamp=training,
     )
     if changes.get("status") == SessionStatus.cancelled:
         await _drop_all(session, actor, training)
@@ -240,7 +253,8 @@ async def _drop_all(session: AsyncSession, actor: Actor, training: TrainingSessi
                                 col(Enrolment.status) == EnrolmentStatus.enrolled.value)
     )).all()  # fmt: skip
     # Dropped enrolments give their seats back; completed ones keep theirs.
-    training.enrolled -= len(active)
+    if active:
+        await take_seats(session, actor, training, -len(active))
     for enrolment in active:
         await _end(
             session,
@@ -250,3 +264,23 @@ async def _drop_all(session: AsyncSession, actor: Actor, training: TrainingSessi
             dropped_on=employments.today(),
             drop_reason="session cancelled",
         )
+
+
+async def take_seats(
+    session: AsyncSession, actor: Actor, training: TrainingSession, seats: int
+) -> None:
+    """Take (or, negative, give back) seats of a locked session: its seats left change, so
+    the change is audited and stamped like any edit of the session."""
+    before = training.enrolled
+    training.enrolled += seats
+    await audit.record(
+        session,
+        actor=actor,
+        action="training_session.seats",
+        resource_type="training_session",
+        resource_id=training.id,
+        region_code=training.township_code,
+        before={"enrolled": before},
+        after={"enrolled": training.enrolled},
+        stamp=training,
+    )
