@@ -98,6 +98,8 @@ PARAM_KINDS = {
     "enrolment_id": "enrolment",
     "claim_id": "claim",
     "attachment_id": "attachment",
+    "visit_id": "visit",
+    "photo_id": "photo",
     "target_id": "target",
     "user_id": "user",
 }
@@ -270,7 +272,18 @@ async def build_world(factory: Factory) -> World:
         sent[f"{key}_id_suffix"] = number[-4:]
     worker = people["worker"]
     visit = await new_visit(cw, worker["id"], notes="祁集入户走访甲")
+    ids["visit"] = visit["id"]
     markers.add("visit", visit["id"], "祁集入户走访甲")
+    for owner, url in (
+        ("visit", f"/api/v1/visits/{visit['id']}/photos"),
+        ("household", f"/api/v1/households/{household['id']}/photos"),
+        ("worker", f"/api/v1/workers/{worker['id']}/photos"),
+    ):
+        caption, name = f"祁集{owner}照片甲", f"祁集{owner}甲.png"
+        r = await cw.post(url, files={"file": (name, PNG, "image/png")}, data={"caption": caption})
+        photo = created(r)
+        ids.setdefault("photo", photo["id"])
+        markers.add("photo", photo["id"], caption, name)
     r = await cw.post(
         f"/api/v1/households/{household['id']}/visits", json=visit_body(notes="祁集户访乙")
     )
@@ -418,6 +431,10 @@ def snapshot_reads(w: World) -> list[tuple[str, str, dict[str, Any]]]:
         ("employer", f"/claims/{i['claim']}/history", {}),
         ("employer", f"/claims/{i['claim']}/attachments", {}),
         ("employer", f"/claims/{i['claim']}/attachments/{i['attachment']}", {}),
+        ("caseworker", f"/visits/{i['visit']}/photos", {}),
+        ("caseworker", f"/households/{i['household']}/photos", {}),
+        ("caseworker", f"/workers/{i['worker']}/photos", {}),
+        ("caseworker", f"/photos/{i['photo']}/content", {}),
         ("admin", f"/targets/{i['target']}", {}),
         ("admin", f"/users/{i['user']}", {}),
     ]
@@ -427,7 +444,7 @@ def snapshot_reads(w: World) -> list[tuple[str, str, dict[str, Any]]]:
     reads.append(("caseworker", f"/workers/{i['worker']}/visits", {}))
     # Whole lists of the township: a record made in it by a probe would show here.
     for path in ("/workers", "/households", "/visits", "/referrals", "/employments",
-                 "/claims", "/training/enrolments"):  # fmt: skip
+                 "/claims", "/training/enrolments", "/photos"):  # fmt: skip
         reads.append(("caseworker", path, {"limit": 200}))
     for status in ("due", "done", "cancelled"):
         reads.append(("caseworker", "/follow-ups", {"status": status, "limit": 200}))
@@ -791,6 +808,18 @@ PROBES: list[Probe] = [
         },
         by_role=(("employer", 403),),
     ),
+    # Photos of our visit, household and worker, and the photos themselves.
+    *(
+        Probe("photo", method, f"/{owners}/{{{owner}_id}}/photos", upload=method == "POST")
+        for owners, owner in (
+            ("visits", "visit"),
+            ("households", "household"),
+            ("workers", "worker"),
+        )
+        for method in ("GET", "POST")
+    ),
+    Probe("photo", "GET", "/photos/{photo_id}/content"),
+    Probe("photo", "DELETE", "/photos/{photo_id}"),
     # Targets.
     Probe("target", "GET", "/targets/{target_id}"),
     Probe("target", "PATCH", "/targets/{target_id}", fixed(value=1)),
@@ -990,6 +1019,8 @@ SEARCHES: list[Search] = [
     search("audit", "/audit-log", None, resource_type="worker", resource_id="@worker"),
     search("audit", "/audit-log", None, resource_type="claim", resource_id="@claim"),
     Search("audit", "/audit/alerts", owner_finds=False),
+    search("photos", "/photos", "photo"),
+    search("photos", "/photos", "photo", updated_since=EPOCH),
     search("targets", "/targets", "target"),
     search("targets", "/service-stations", "service_station"),
     search("users", "/users", "user"),
