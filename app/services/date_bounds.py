@@ -11,7 +11,7 @@ route can back-date what another refuses:
 | a follow-up check | the job's start | today |
 | a training day, a completion | the session's start, the enrolment | the session's end, today |
 | the months a claim covers | the month its employment started | the end of a month now over |
-| a visit | — (an offline phone uploads old visits) | now + ``CLOCK_SKEW`` |
+| a visit, when a photo was taken | — (an offline phone uploads old ones) | now + ``CLOCK_SKEW`` |
 | a recruitment event | — (a fair recorded after it was held) | ``EVENT_AHEAD`` from today |
 | attending an event, a referral from it | the event's day | — |
 
@@ -184,16 +184,25 @@ def claim_months(
     not_after("body.period_end", last_day, latest=over, limit="the last day of a month now over")
 
 
-def visit_time(value: datetime) -> None:
-    """A visit took place by now (with ``CLOCK_SKEW`` for a phone's clock); older visits are
-    fine: a phone offline for a week uploads them late."""
+def _by_now(field: str, value: datetime, *, what: str) -> None:
     latest = datetime.now(UTC) + CLOCK_SKEW
     if value > latest:
         raise DateInFuture(
-            "A visit cannot be recorded in the future.",
-            errors=_field("body.visited_at", "in the future", DateInFuture.code),
+            f"{what} cannot be in the future.",
+            errors=_field(field, "in the future", DateInFuture.code),
             latest=latest.isoformat(timespec="seconds"),
         )
+
+
+def visit_time(value: datetime) -> None:
+    """A visit took place by now (with ``CLOCK_SKEW`` for a phone's clock); older visits are
+    fine: a phone offline for a week uploads them late."""
+    _by_now("body.visited_at", value, what="A visit")
+
+
+def photo_time(value: datetime) -> None:
+    """A photo was taken by now, as a visit was (its upload may come much later)."""
+    _by_now("body.taken_at", value, what="The moment a photo was taken")
 
 
 def event_date(value: date) -> None:
