@@ -47,7 +47,7 @@ from app.schemas.claims import (
 from app.schemas.common import IdPath, IdQuery, IsoDate
 from app.services import attachments, claims, claims_export
 from app.services.claim_rules import AlreadyClaimed, ClaimIneligible
-from app.uploads import read_limited
+from app.uploads import download, download_responses, read_limited
 from app.versioning import IfMatchDep, VersionedRoute
 
 router = APIRouter(route_class=VersionedRoute, prefix="/claims", tags=["claims"])
@@ -338,13 +338,7 @@ async def list_attachments(
     "/{claim_id}/attachments/{attachment_id}",
     operation_id="downloadClaimAttachment",
     response_class=FileResponse,
-    responses={
-        200: {
-            "content": {media: {} for media in attachments.ACCEPTED},
-            "description": "The file.",
-        },
-        **responses(*_READ),
-    },
+    responses={**download_responses(attachments.ACCEPTED), **responses(*_READ)},
 )
 async def download_attachment(
     claim_id: IdPath, attachment_id: IdPath, session: SessionDep, actor: CurrentUser
@@ -353,9 +347,9 @@ async def download_attachment(
     found = await attachments.get(
         session, actor=actor, claim_id=claim_id, attachment_id=attachment_id
     )
-    return FileResponse(
+    return download(
         attachments.path_of(found),
         media_type=found.content_type,
         filename=found.filename,
-        headers={"X-Content-SHA256": found.sha256},
+        sha256=found.sha256,
     )
