@@ -47,7 +47,7 @@ from app.main import create_app  # noqa: E402
 from app.models import metadata  # noqa: E402
 from app.services import auth as auth_service  # noqa: E402
 from tests import problem_codes  # noqa: E402
-from tests.factories import BASE_REGIONS, Factory, seed_regions  # noqa: E402
+from tests.factories import BASE_REGIONS, IDENTITY, Factory, seed_regions  # noqa: E402
 from tests.pii import SCAN, LogScan  # noqa: E402
 
 POSTGRES_URL = os.environ.get("JOBPATH_TEST_DATABASE_URL", "")
@@ -209,6 +209,7 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(
         transport=transport,
         base_url="http://jobpath.test",
+        headers=IDENTITY,  # uncompressed unless a test asks (tests/test_compression.py)
         event_hooks={"response": [SCAN.response]},
     ) as c:
         yield c

@@ -42,6 +42,7 @@ TAGS = {
     "training": "Courses, sessions, enrolments and attendance.",
     "subsidy-policies": "The rules that make a hire or a training completion payable.",
     "claims": "Subsidy claims from draft to payment, their evidence, export and public notice.",
+    "photos": "Photos taken at visits and documents kept on households and workers; synced.",
     "audit": "The tamper-evident audit log, its checkpoints and the fraud alerts.",
     "stats": "Programme indicators, breakdowns, the spreadsheet report and yearly targets.",
 }
@@ -53,9 +54,10 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "ETag": {
-        "description": 'The record\'s version as a quoted decimal, e.g. `"3"` (strong; '
-        '`W/"3"` is also accepted back). Send it as `If-Match` to update the record.',
-        "schema": {"type": "string", "pattern": '^"[0-9]{1,18}"$'},
+        "description": 'The record\'s version as a quoted decimal, e.g. `"3"`: strong on an '
+        'uncompressed answer, weak (`W/"3"`) on a compressed one. Send it as `If-Match`, in '
+        "either form, to update the record.",
+        "schema": {"type": "string", "pattern": '^(W/)?"[0-9]{1,18}"$'},
     },
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored answer to an earlier request with the "
