@@ -60,8 +60,10 @@ PATH_IDS = {
     "household_id": "household",
     "session_id": "training",
     "vacancy_id": "vacancy",
+    "visit_id": "visit",
     "worker_id": "worker",
 }
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 
 
 @dataclass
@@ -83,10 +85,18 @@ async def build_district(factory: Factory) -> District:
     hired_workers = [await new_worker(cw, skills=["sewing"]) for _ in range(MANY)]
     trainees = [await new_worker(cw, training_wishes=["pastry"]) for _ in range(MANY)]
     worker, household_id = hired_workers[0], hired_workers[0]["household_id"]
+    visits = [await new_visit(cw, worker["id"]) for _ in range(MANY)]
     for _ in range(MANY):
-        await new_visit(cw, worker["id"])
         r = await cw.post(f"/api/v1/households/{household_id}/visits", json=visit_body())
         assert r.status_code == 201, r.text
+    for owner in (
+        f"visits/{visits[0]['id']}",
+        f"households/{household_id}",
+        f"workers/{worker['id']}",
+    ):
+        for n in range(MANY // 3):
+            photo = {"file": (f"{n}.png", PNG, "image/png")}
+            assert (await cw.post(f"/api/v1/{owner}/photos", files=photo)).status_code == 201
     for person in hired_workers:
         referral = await refer(cw, person["id"], vacancy["id"])
         await factory.backdate(worker_id=person["id"], referral_id=referral["id"], days=250)
@@ -105,6 +115,7 @@ async def build_district(factory: Factory) -> District:
             "household": household_id,
             "training": training["id"],
             "vacancy": vacancy["id"],
+            "visit": visits[0]["id"],
             "worker": worker["id"],
         },
     )
