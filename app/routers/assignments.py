@@ -25,7 +25,6 @@ from app.pagination import Page, PageDep
 from app.schemas.assignments import AssignmentCreate, AssignmentRead, AssignmentReportRead
 from app.schemas.common import IdPath
 from app.services import assignments, spreadsheets
-from app.services.assignments import Line
 from app.uploads import read_limited, safe_filename
 from app.versioning import VersionedRoute
 
@@ -54,9 +53,7 @@ async def record_assigned_list(
     district = await assignments.district(
         session, actor=actor, code=body.region_code, year=body.year
     )
-    lines = [Line(n, worker_id=w, field="worker_ids") for n, w in enumerate(body.worker_ids, 1)]
-    start = len(lines) + 1
-    lines += [Line(n, id_number=i) for n, i in enumerate(body.id_numbers, start)]
+    lines = assignments.lines_of(worker_ids=body.worker_ids, id_numbers=body.id_numbers)
     return await assignments.assign(
         session, actor=actor, region=district, year=body.year, lines=lines,
         source=body.source, dry_run=dry_run, language=language_of(request),

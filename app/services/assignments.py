@@ -116,6 +116,15 @@ class _Person:
     path: str | None  # of the worker's region; None when removed from the register
 
 
+def lines_of(*, worker_ids: Sequence[int], id_numbers: Sequence[str]) -> list[Line]:
+    """A JSON list's lines, numbered from 1: the worker ids first, then the ID numbers."""
+    lines = [Line(n, worker_id=w, field="worker_ids") for n, w in enumerate(worker_ids, 1)]
+    start = len(lines) + 1
+    return lines + [
+        Line(n, id_number=i, field="id_numbers") for n, i in enumerate(id_numbers, start)
+    ]
+
+
 async def district(session: AsyncSession, *, actor: Actor, code: str, year: int) -> Region:
     """The district a list is for: in the actor's scope and of district level, for a year no
     later than next year (422 else)."""
