@@ -4,6 +4,7 @@ labourers, the workshop's vacancy — each user seeing what their role and scope
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,16 @@ async def test_every_role_finds_work_in_progress(demo_client: AsyncClient) -> No
     due = [f for f in follow_ups["items"] if f["status"] == "due"]
     assert due
     assert all(f["region_code"].startswith("340406107") for f in due)
+    # One is overdue today: 许大明's one-month check of the job he took 40 days ago, recorded
+    # after the admin brought in his history (registered last year, a past job).
+    today = datetime.now(UTC).date()
+    assert any(date.fromisoformat(f["due_date"]) < today for f in due)
+    backfilled = (
+        await demo_client.get(
+            "/api/v1/audit-log", headers=auditor, params={"action": "employment.backfill"}
+        )
+    ).json()
+    assert len(backfilled["items"]) == 1
     returned = (await demo_client.get("/api/v1/claims", headers=caseworker)).json()["items"]
     assert "draft" in {c["status"] for c in returned}  # back for correction
 

@@ -2,17 +2,22 @@
 training session of 祁集镇 that ends today with three certificates, a skills-training claim
 for each in a different state of review (for the auditor and the admin), two referrals to the
 workshop's vacancy, one of them hired (for the employer), and that hire's follow-up checks
-(for the caseworker). Done through the services as the demo users, so it is audited and
-synced like real use; only a fresh database gets it (see :func:`app.services.demo.seed`)."""
+(for the caseworker); and one labourer's history brought in by the admin (registered last
+year, a past job) with a job he took 40 days ago, whose one-month check is overdue. Done
+through the services as the demo users, so it is audited and synced like real use; only a
+fresh database gets it (see :func:`app.services.demo.seed`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import User
-from app.services import claims, referrals, training
+from app.core.db import commit
+from app.models import EmploymentKind, EndReason, User
+from app.schemas.backfill import EmploymentEntry, RegistrationEntry
+from app.services import backfill, claims, employments, referrals, training
 from app.services.date_bounds import today
 from app.services.demo_people import DemoPeople, actor_of
 
@@ -26,6 +31,8 @@ TRAINED = (
 )
 RETURN_REASON = "请补充结业证书复印件后重新提交。"
 REFERRED, HIRED = "许桂英", "郑伟"
+WITH_HISTORY = "许大明"
+HISTORY_SOURCE = "演示：区就业局台账"
 
 
 async def seed(
@@ -84,3 +91,25 @@ async def seed(
         session, actor=workshop, referral_id=hire.id, start_date=today(),
         monthly_wage_fen=280_000, title=None,
     )  # fmt: skip
+    await _history(session, people=people, district_admin=district_admin, field=field)
+
+
+async def _history(session: AsyncSession, *, people: DemoPeople, district_admin: Any,
+                   field: Any) -> None:  # fmt: skip
+    """许大明: registered on 1 March last year, on a building site April–October last year
+    (brought in by the admin), back at work since 40 days ago (recorded by the caseworker)."""
+    worker_id = people.workers[WITH_HISTORY]
+    last_year = today().year - 1
+    await backfill.apply(session, actor=district_admin, source=HISTORY_SOURCE, entries=[
+        RegistrationEntry(kind="registration", worker_id=worker_id,
+                          registered_on=date(last_year, 3, 1)),
+        EmploymentEntry(kind="employment", worker_id=worker_id,
+                        employment_kind=EmploymentKind.job, title="建筑工",
+                        start_date=date(last_year, 4, 1), end_date=date(last_year, 10, 31),
+                        end_reason=EndReason.contract_ended, monthly_wage_fen=420_000),
+    ])  # fmt: skip
+    await commit(session)
+    await employments.record(session, actor=field, data={
+        "worker_id": worker_id, "kind": EmploymentKind.job, "title": "建筑工",
+        "start_date": today() - timedelta(days=40), "monthly_wage_fen": 450_000,
+    })  # fmt: skip
