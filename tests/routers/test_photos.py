@@ -150,6 +150,41 @@ class TestUploadAndReadBack:
         assert "/" not in kept
 
 
+class TestBadForms:
+    @pytest.mark.parametrize(
+        ("files", "form", "field"),
+        [
+            (None, {"caption": "\x00院子"}, "body.caption"),
+            (None, {"caption": "长" * 501}, "body.caption"),
+            (None, {"owner": "worker"}, "body.owner"),
+            ({"image": ("a.jpg", JPEG, "image/jpeg")}, {}, "body.file"),
+        ],
+        ids=["control character", "caption too long", "unknown field", "no file"],
+    )
+    async def test_a_bad_form_is_refused_and_nothing_is_kept(
+        self,
+        factory: Factory,
+        session: AsyncSession,
+        files: Any,
+        form: dict[str, Any],
+        field: str,
+    ) -> None:
+        cw = await factory.as_role("caseworker")
+        r = await cw.post(await _visit_url(cw), files=files or _file(), data=form)
+        body = problem(r, 422, "validation_failed")
+        assert field in {e["field"] for e in body["errors"]}, body
+        assert await count_rows(session, Photo) == 0
+
+    async def test_an_upload_is_audited_with_its_digest(
+        self, factory: Factory, session: AsyncSession
+    ) -> None:
+        user, cw = await signed_in(factory, "caseworker")
+        made = (await _upload(cw, await _visit_url(cw))).json()
+        [entry] = await audit_entries(session, action="photo.create", resource_id=made["id"])
+        assert entry.actor_id == user.id
+        assert entry.changes["sha256"]["after"] == hashlib.sha256(JPEG).hexdigest()
+
+
 class TestRetries:
     async def test_the_same_key_and_photo_replays_the_first_answer(
         self, factory: Factory, session: AsyncSession
