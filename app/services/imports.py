@@ -27,6 +27,7 @@ from app.errors import AppError, Forbidden, fields
 from app.errors.catalogue import entry
 from app.errors.language import DEFAULT, Language
 from app.models import Household, PovertyCause, PovertyStatus, Region, Worker
+from app.schemas.backfill import BackfillEntry
 from app.schemas.households import HOUSEHOLD_NUMBER
 from app.schemas.workers import WorkerCreate
 from app.scope import Actor, path_in_scope
@@ -254,8 +255,12 @@ async def _batch(
     plain = [(number, row) for number, row in valid if known.plain(row)]
     try:
         async with session.begin_nested():
-            results.update(await _register(session, actor, known, plain))
-    except IntegrityError:  # registered by someone else meanwhile: each row on its own below
+            registered = await _register(session, actor, known, plain)
+            await _bring_history(session, actor, known, plain, registered)
+        results.update(registered)
+    except (IntegrityError, AppError):
+        # Registered by someone else meanwhile, or history one of the rows cannot bring in:
+        # nothing of the batch stays, and each row goes on its own below.
         pass
     for number, row in valid:
         if number not in results:
@@ -309,7 +314,7 @@ class _Known:
         visible one) in a place of the caller's, or one already registered exactly so."""
         first = row.id_number not in self.seen
         self.seen.add(row.id_number)
-        if not first or row.region_code not in self.places or row.history.given():
+        if not first or row.region_code not in self.places:
             return False
         if row.household_number in self.hidden_households:
             return False
@@ -349,7 +354,8 @@ async def _register(
             new_homes[number] = _new_household(row)
     session.add_all(new_homes.values())
     await session.flush()
-    homes = known.households | new_homes
+    known.households |= new_homes
+    homes = known.households
     people = [(n, _new_worker(row, homes[row.household_number])) for n, row in new_rows]
     session.add_all(worker for _n, worker in people)
     await session.flush()
@@ -361,6 +367,34 @@ async def _register(
     )
     created = {n: RowResult(n, "created", worker.id) for n, worker in people}
     return unchanged | created
+
+
+async def _bring_history(
+    session: AsyncSession,
+    actor: Actor,
+    known: _Known,
+    rows: list[tuple[int, ImportRow]],
+    registered: dict[int, RowResult],
+) -> None:
+    """The history of the batch's plain rows, in one backfill (one audit append): a row whose
+    labourer was already registered so, but whose history is new, is ``updated``."""
+    spans: list[tuple[RowResult, int, int]] = []
+    entries: list[BackfillEntry] = []
+    for number, row in rows:
+        if not row.history.given():
+            continue
+        result, home = registered[number], known.households[row.household_number]
+        assert result.worker_id is not None
+        assert home.id is not None
+        first = len(entries)
+        entries += row.history.entries(worker_id=result.worker_id, household_id=home.id)
+        spans.append((result, first, len(entries)))
+    if not entries:
+        return
+    done = await backfill.apply(session, actor=actor, source=SOURCE, entries=entries)
+    for result, first, end in spans:
+        if result.outcome == "unchanged" and any(d.outcome != "unchanged" for d in done[first:end]):
+            result.outcome = "updated"
 
 
 def _new_household(row: ImportRow) -> Household:

@@ -276,3 +276,27 @@ async def test_one_bad_entry_refuses_the_whole_request(factory: Factory) -> None
         problem(await d.admin.post(BACKFILL, json=body), 422, "validation_failed")
     after = (await d.cw.get(f"/api/v1/workers/{a['id']}")).json()["registered_on"]
     assert after == before
+
+
+async def test_a_household_counts_as_in_poverty_in_the_years_before_its_lift_out(
+    factory: Factory,
+) -> None:
+    d = await three_years(factory)
+    await backfill(d.admin, *d.history)  # a's household: identified Y-4, lifted out Y-2
+    a = d.people[0]
+    current = (await d.cw.get(f"/api/v1/households/{a['household_id']}")).json()
+    r = await d.cw.patch(f"/api/v1/households/{a['household_id']}",
+                         json={"poverty_status": "lifted"},
+                         headers={"If-Match": f'"{current["version"]}"'})  # fmt: skip
+    assert r.status_code == 200, r.text
+
+    async def registered_by_status(year: int) -> dict[str, int]:
+        r = await d.admin.get(
+            "/api/v1/stats/breakdown", params={"by": "poverty_status", "region": QIJI, "year": year}
+        )
+        assert r.status_code == 200, r.text
+        return {row["key"]: row["values"]["registered_workers"] for row in r.json()["rows"]}
+
+    # Y-3: a and b registered, a's household not yet lifted out.
+    assert (await registered_by_status(Y - 3)).get("lifted", 0) == 0
+    assert (await registered_by_status(Y - 1)).get("lifted", 0) == 1
