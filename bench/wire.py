@@ -1,7 +1,7 @@
 """Bytes on the wire: a township's first sync and a week's catch-up, uncompressed and as
 gzip, Brotli and Zstandard.
 
-    python -m bench.wire [--workers 5000] [--changed 0.05] [--keep]
+    python -m bench.wire [--workers 5000] [--changed 0.05] [--reuse]
 
 Builds one township of ``--workers`` labourers on its own PostgreSQL database
 (jobpath_bench_wire, made afresh; bench/seed.py's region tree, names, ID numbers and
@@ -11,7 +11,8 @@ referrals to vacancies, enrolments in training sessions. Then a caseworker of th
 pulls every list the phone syncs from scratch (``updated_since`` from the epoch, pages of
 the largest limit, until no next cursor), once per Accept-Encoding; changes ``--changed`` of
 the labourers and their visits (a week's work); and pulls the changes since the first
-sync's tokens, again once per encoding. Prints the bytes (bodies as sent; headers counted
+sync's tokens, again once per encoding (``--reuse``: measure the township an earlier run
+built, without building it again). Prints the bytes (bodies as sent; headers counted
 apart) and their ratio to identity, and what one 50-row worker page weighs.
 
 In process (ASGI, no sockets): the bytes are the ones the app sends; a proxy adds nothing.
@@ -47,6 +48,10 @@ SYNCED = {
     "referrals": "/api/v1/referrals",
     "enrolments": "/api/v1/training/enrolments",
     "vacancies": "/api/v1/vacancies",
+    "training sessions": "/api/v1/training/sessions",
+    "recruitment events": "/api/v1/recruitment-events",
+    "claims": "/api/v1/claims",
+    "photos": "/api/v1/photos",
 }
 EPOCH = "2000-01-01T00:00:00Z"
 STATUSES = ["未就业"] * 5 + ["已就业"] * 6 + ["务工", "自主创业", "公益性岗位", "培训中"]
@@ -245,10 +250,11 @@ async def week_of_changes(c: AsyncClient, share: float) -> int:
     ids = await _all_ids(c, "/api/v1/workers")
     rng = random.Random(seed.SEED + 9)
     changed = rng.sample(ids, max(1, int(len(ids) * share)))
+    stamp = int(time.time())  # a new number on every run, so a reused township changes too
     for worker_id in changed:
         read = await c.get(f"/api/v1/workers/{worker_id}")
         _ok(await c.patch(f"/api/v1/workers/{worker_id}",
-                          json={"phone": f"139{rng.randrange(10**8):08d}"},
+                          json={"phone": f"139{(rng.randrange(10**8) + stamp) % 10**8:08d}"},
                           headers={"If-Match": read.headers["ETag"]}))  # fmt: skip
         _ok(await c.post(f"/api/v1/workers/{worker_id}/visits", json={
             "kind": "follow_up", "visited_at": datetime.now(UTC).isoformat(),
@@ -270,11 +276,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=5000)
     parser.add_argument("--changed", type=float, default=0.05)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the township an earlier run left"
+    )
     args = parser.parse_args()
-    print(f"building a township of {args.workers:,} labourers on {DB}")
-    await _fresh_database()
-    app = common.bench_app(DB)
-    cw = await build(app, args.workers)
+    if args.reuse:
+        app = common.bench_app(DB)
+        cw = await common.signed_in(app, "wire-caseworker", "caseworker", region_code=TOWN)
+    else:
+        print(f"building a township of {args.workers:,} labourers on {DB}")
+        await _fresh_database()
+        app = common.bench_app(DB)
+        cw = await build(app, args.workers)
     first = {e: await sync(cw, e) for e in ENCODINGS}
     tokens = first["identity"].tokens
     changed = await week_of_changes(cw, args.changed)
