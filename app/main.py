@@ -13,22 +13,26 @@ from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import errors
-from app.core import docs, headers, http_limits, openapi
+from app.core import compression, docs, headers, http_limits, openapi
 from app.core import logging as app_logging
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.idempotency import IdempotentReplay, replay_response
 from app.middleware import AccessLogMiddleware, valid_request_id
 from app.routers import (
+    agenda,
     alerts,
+    assignments,
     audit,
     auth,
+    backfill,
     claims,
     employers,
     employments,
     follow_ups,
     health,
     households,
+    photos,
     recruitment_events,
     referrals,
     regions,
@@ -106,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         auth, users, regions, households, workers, visits, employers, vacancies, referrals,
         employments, follow_ups, recruitment_events, training, subsidy_policies, claims,
-        alerts, stats, audit,
+        photos, alerts, stats, assignments, backfill, audit, agenda,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     docs.install(app)
@@ -117,8 +121,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Each one added wraps the ones before it: the request id is outermost, the body limits
-    innermost."""
+    innermost; compression sits just outside the body limits, so every answer (a refused
+    body's problem too) is compressed and the headers added outside it still go out."""
     http_limits.install(app, settings)
+    compression.install(app, settings)
     app.add_middleware(headers.SecurityHeadersMiddleware, docs_paths=docs.paths(app))
     app.add_middleware(AccessLogMiddleware)
     # The client address is the connection's unless it comes from a proxy named in the

@@ -3,7 +3,12 @@ server process, against raw COPY of the same rows into a table shaped like `work
 how promptly the same server answers /healthz while it imports.
 
     python -m bench.imports [--tier small] [--rows 10000]
+    python -m bench.imports --history [--tier small] [--rows 10000]
     python -m bench.imports --health [--tier small] [--rows 20000]
+
+``--history`` imports the same labourers twice over, side by side: once as plain registry
+rows, once with a county's history on every row (建档立卡日期, 识别/脱贫年份 and a past job,
+each brought in through the audited backfill), and prints both rates.
 
 ``--health`` probes /healthz every 10 ms over its own connection: first with the server
 idle, then during the import of the rows as CSV, then as XLSX (the slow one to read), and
@@ -76,9 +81,30 @@ async def _raw_copy(db: str, numbers: list[str], village: str) -> float:
         await conn.close()
 
 
+HISTORY_HEADER = (
+    "户编号,姓名,身份证号,联系电话,行政区划代码,就业状态,技能,培训意愿,是否有劳动能力,"
+    "建档立卡日期,识别年份,脱贫年份,就业形式,就业开始日期,就业结束日期,月工资（元）\n"
+)
+
+
+def history_csv(numbers: list[str], village: str) -> bytes:
+    """The rows of :func:`registry_csv` with a county's history: registered in 2023, a
+    household identified in 2014 and lifted out in 2019, a workshop job in 2023–2024."""
+    lines = [HISTORY_HEADER]
+    for n, number in enumerate(numbers):
+        lines.append(f"BENCHIMP{n // 3:07d},王{n}明,{number},138{n:08d},{village},"
+                     "未就业,缝纫、家政,面点,是,2023-03-02,2014,2019,扶贫车间,2023/4/1,"
+                     "2024/6/30,2600\n")  # fmt: skip
+    return "".join(lines).encode()
+
+
 async def _clean(db: str) -> None:
     conn = await asyncpg.connect(common.libpq_url(db))
     try:
+        await conn.execute(
+            "DELETE FROM employments WHERE worker_id IN "
+            f"(SELECT id FROM workers WHERE id_number LIKE '{AREA}%')"
+        )
         await conn.execute(f"DELETE FROM workers WHERE id_number LIKE '{AREA}%'")
         await conn.execute("DELETE FROM households WHERE household_number LIKE 'BENCHIMP%'")
     finally:
@@ -143,6 +169,18 @@ async def measure(tier: str, rows: int) -> ImportFigures:
         seconds, report = await served.post_import("registry.csv", content)
     copy_seconds = await _raw_copy(db, numbers, served.village)
     return ImportFigures(rows, len(content) / 1e6, seconds, copy_seconds, report["created"])
+
+
+async def measure_history(tier: str, rows: int) -> tuple[float, float, dict[str, int]]:
+    """Seconds to import ``rows`` plain labourers, and the same rows with history (after a
+    clean-up, so both create every labourer)."""
+    numbers = id_numbers(rows)
+    async with _serving(tier) as (db, served):
+        plain, _ = await served.post_import("registry.csv", registry_csv(numbers, served.village))
+        await _clean(db)
+        content = history_csv(numbers, served.village)
+        with_history, report = await served.post_import("history.csv", content)
+    return plain, with_history, report
 
 
 def registry_xlsx(numbers: list[str], village: str) -> bytes:
@@ -219,7 +257,17 @@ async def main() -> None:
     parser.add_argument("--tier", default="small")
     parser.add_argument("--rows", type=int, default=None, help="10,000; 20,000 with --health")
     parser.add_argument("--health", action="store_true", help="/healthz latency during imports")
+    parser.add_argument("--history", action="store_true", help="plain rows against history rows")
     args = parser.parse_args()
+    if args.history:
+        rows = args.rows or 10_000
+        plain, with_history, report = await measure_history(args.tier, rows)
+        print(f"\nregistry import, tier {args.tier}, {rows:,} new labourers, one process")
+        print(f"  plain rows        : {plain:7.1f} s = {rows / plain:>7,.0f} rows/s")
+        print(f"  with history      : {with_history:7.1f} s = {rows / with_history:>7,.0f} rows/s "
+              f"(created {report['created']}, failed {report['failed']})")  # fmt: skip
+        print(f"  history / plain   : {plain / with_history:.2f} of the plain rate")
+        return
     if args.health:
         rows = args.rows or 20_000
         print(f"\n/healthz on one server process, tier {args.tier}, {rows:,}-row imports")

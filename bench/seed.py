@@ -130,7 +130,7 @@ def worker_rows(tier: Tier, places: Sequence[str]) -> Iterator[tuple[object, ...
             village, "none" if rng.random() > 0.05 else "level_4", "junior_secondary",
             json.dumps(skills), json.dumps(_skewed(rng, SKILLS, rng.choice((0, 1)))),
             json.dumps(_skewed(rng, JOBS, rng.choice((1, 2)))), rng.choice(LOCATIONS),
-            rng.choice(STATUSES), rng.random() > 0.06, None, updated, updated,
+            rng.choice(STATUSES), rng.random() > 0.06, None, updated, updated, updated.date(),
         )  # fmt: skip
 
 
@@ -138,7 +138,7 @@ WORKER_COLUMNS = (
     "id", "version", "deleted_at", "change_seq", "household_id", "full_name", "id_number",
     "id_suffix", "birth_date", "sex", "phone", "region_code", "disability_level", "education",
     "skills", "training_wishes", "job_wishes", "work_location_wish", "employment_status",
-    "able_to_work", "notes", "created_at", "updated_at",
+    "able_to_work", "notes", "created_at", "updated_at", "registered_on",
 )  # fmt: skip
 
 

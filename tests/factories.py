@@ -163,6 +163,7 @@ class Factory:
         from datetime import timedelta
 
         from sqlalchemy import select, update
+        from sqlmodel import col
 
         from app.models import Enrolment, Referral, Worker
 
@@ -180,7 +181,7 @@ class Factory:
                 values: dict[str, Any] = {"created_at": made - timedelta(days=days)}
                 if model is Worker:  # and the day it entered the register (建档立卡)
                     registered = await session.scalar(
-                        select(Worker.registered_on).where(Worker.id == record_id)
+                        select(col(Worker.registered_on)).where(col(Worker.id) == record_id)
                     )
                     assert registered is not None
                     values["registered_on"] = registered - timedelta(days=days)

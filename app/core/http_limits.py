@@ -47,6 +47,7 @@ UPLOADS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/households/{household_id}/photos"): "attachment_max_bytes",
     ("POST", "/api/v1/workers/{worker_id}/photos"): "attachment_max_bytes",
     ("POST", "/api/v1/workers/import"): "import_max_bytes",
+    ("POST", "/api/v1/assignments/import"): "import_max_bytes",
 }
 # Boundaries and part headers around the one file: far less than this in practice.
 MULTIPART_OVERHEAD = 64 * 1024

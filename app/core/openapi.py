@@ -45,6 +45,9 @@ TAGS = {
     "photos": "Photos taken at visits and documents kept on households and workers; synced.",
     "audit": "The tamper-evident audit log, its checkpoints and the fraud alerts.",
     "stats": "Programme indicators, breakdowns, the spreadsheet report and yearly targets.",
+    "assignments": "The labourers a city assigns to a district for a year (市下达任务).",
+    "history": "History older than the everyday routes accept, brought in by an admin.",
+    "agenda": "What is due for the signed-in caseworker: follow-ups, visits, claims returned.",
 }
 
 HEADERS: dict[str, dict[str, Any]] = {

@@ -79,6 +79,13 @@ ROWS: dict[str, Row] = {
         "The file or body is not of a type this route takes.", "文件或请求内容的类型不受支持。",
         "Send one of the types the documentation names.", "请改用接口文档所列的类型。",
     ),
+    "encoded_body": (
+        415, "Send the request body uncompressed", "请求内容不能压缩",
+        "The request body came compressed (Content-Encoding); bodies are read only as they are.",
+        "请求内容经过了压缩（带有 Content-Encoding），服务只接受未压缩的请求内容。",
+        "Send the body again without compressing it (answers are compressed for you anyway).",
+        "请不压缩请求内容重新提交（服务的响应会自动压缩）。",
+    ),
     "validation_failed": (
         422, "The request is not valid", "请求内容有误",
         "One or more fields are missing or wrong; `errors` names each.",
@@ -265,6 +272,14 @@ ROWS: dict[str, Row] = {
         "此操作需要更高一级地区的管理员办理。",
         "Ask an admin of the region above.", "请联系上级地区的管理员。",
     ),
+    "history_needs_admin": (
+        403, "History is brought in by an admin", "历史数据须由管理员导入",
+        "The file carries history columns (registration day, poverty years, past jobs); only "
+        "an admin may bring history in.",
+        "文件含有历史数据列（建档立卡日期、识别和脱贫年份、过往就业），只有管理员可以导入历史数据。",
+        "Remove the history columns, or ask an admin to import the file.",
+        "请删除历史数据列，或请管理员导入此文件。",
+    ),
     "field_not_editable": (
         403, "You may not change these fields", "无权修改这些字段",
         "Your role may change only some fields of this record.",
@@ -371,6 +386,20 @@ ROWS: dict[str, Row] = {
         404, "No such recruitment event", "招聘活动不存在",
         "There is no such recruitment event.", "没有这个招聘活动。",
         "Refresh your list.", "请刷新列表。",
+    ),
+    # The assigned list.
+    "assignment_not_found": (
+        404, "No such assignment", "下达名单中没有这条记录",
+        "There is no such entry on an assigned list in your scope.",
+        "您的管辖范围内的下达名单中没有这条记录。",
+        "Refresh the list.", "请刷新名单。",
+    ),
+    "assigned_list_changed": (
+        409, "The list changed while it was being recorded", "名单在录入时已被改动",
+        "Another list was recorded for some of these labourers at the same moment.",
+        "同一时刻有人为其中部分劳动力录入了名单。",
+        "Send the list again: lines already on it say so.",
+        "请重新提交名单，已在名单上的会标明“已下达”。",
     ),
     "target_not_found": (
         404, "No such target", "目标任务不存在",
@@ -540,6 +569,29 @@ ROWS: dict[str, Row] = {
         "The file is not a PNG, JPEG or WebP image or a PDF (checked by its content).",
         "文件不是图片（PNG、JPEG、WebP）或 PDF（按文件内容判断）。",
         "Take a photo or scan the paper as PDF.", "请拍照或扫描为 PDF 后上传。",
+    ),
+    # Photos kept on visits, households and workers.
+    "photo_not_found": (
+        404, "No such photo", "照片不存在",
+        "There is no such photo in your scope, or it was removed.",
+        "您的管辖范围内没有这张照片，或它已被删除。",
+        "Sync again to receive the removal.", "请重新同步以获取删除记录。",
+    ),
+    "visit_not_found": (
+        404, "No such visit", "走访记录不存在",
+        "There is no such visit in your scope.", "您的管辖范围内没有这条走访记录。",
+        "Sync your visits again; the visit may have been removed.",
+        "请重新同步走访记录，该记录可能已被删除。",
+    ),
+    "unsupported_photo": (
+        415, "Photos are images (PNG, JPEG, WebP); a kept document may also be PDF",
+        "照片须为图片，留存的证件材料也可为 PDF",
+        "The file is not a PNG, JPEG or WebP image (checked by its content); a household's or "
+        "worker's documents may also be PDF, a visit's photos may not.",
+        "文件不是 PNG、JPEG 或 WebP 图片（按文件内容判断）；家庭户和劳动力的证件材料也可为 PDF，"
+        "走访照片不可以。",
+        "Take a photo, or keep the scanned PDF on the household or worker.",
+        "请拍照上传，或将扫描的 PDF 留存到家庭户或劳动力名下。",
     ),
     # Bulk import.
     "not_a_spreadsheet": (

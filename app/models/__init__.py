@@ -1,5 +1,6 @@
 """Every table, imported here so the metadata (and Alembic) sees them all."""
 
+from app.models.assignments import Assignment
 from app.models.audit import AuditCheckpoint, AuditEntry
 from app.models.base import SQLModel
 from app.models.claims import (
@@ -22,8 +23,10 @@ from app.models.employments import (
     FollowUp,
     FollowUpStatus,
 )
+from app.models.history import WorkerAbilityChange
 from app.models.households import Household, PovertyCause, PovertyStatus
 from app.models.idempotency import IdempotencyRecord
+from app.models.photos import Photo
 from app.models.recruitment_events import (
     Campaign,
     EventAttendee,
@@ -58,6 +61,7 @@ from app.models.workers import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Assignment",
     "Attendance",
     "AuditCheckpoint",
     "AuditEntry",
@@ -89,6 +93,7 @@ __all__ = [
     "JobType",
     "LoginThrottle",
     "Payee",
+    "Photo",
     "PolicyRule",
     "PovertyCause",
     "PovertyStatus",
@@ -116,5 +121,6 @@ __all__ = [
     "VisitKind",
     "WorkLocation",
     "Worker",
+    "WorkerAbilityChange",
     "metadata",
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -44,6 +44,14 @@ def _this_year() -> int:
 
 
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="Default: this year.")]
+AsOf = Annotated[
+    date | None,
+    Query(
+        description="Judge the figures as they stood on this day (not after today): the "
+        "year's registrations, jobs, completions and claims up to it, stable employment "
+        "judged on it. Default: today."
+    ),
+]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,11 +62,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses=responses(*_READ, Unprocessable),
 )
 async def get_overview(
-    session: SessionDep, actor: ReaderUser, region: RegionParam = None, year: Year = None
+    session: SessionDep,
+    actor: ReaderUser,
+    region: RegionParam = None,
+    year: Year = None,
+    as_of: AsOf = None,
 ) -> Overview:
     """Every indicator of the programme for a region subtree and year, each with its
-    numerator and denominator (definitions in the README)."""
-    return await stats.overview(session, actor=actor, region=region, year=year or _this_year())
+    numerator and denominator (definitions in the README); a year whose stable-employment
+    figure can still change is `provisional` until `final_on`."""
+    return await stats.overview(
+        session, actor=actor, region=region, year=year or _this_year(), as_of=as_of
+    )
 
 
 @router.get(
@@ -70,13 +85,15 @@ async def get_overview(
 async def get_breakdown(
     session: SessionDep,
     actor: ReaderUser,
-    by: Literal["township", "month", "policy", "employer_kind"],
+    by: Literal["township", "month", "policy", "employer_kind", "poverty_status", "assigned"],
     region: RegionParam = None,
     year: Year = None,
+    as_of: AsOf = None,
 ) -> Breakdown:
-    """The same figures split by township, month, policy or employer kind, for charts."""
+    """The same figures split by township, month, policy, employer kind, poverty status or
+    being on the assigned list, for charts."""
     return await stats.breakdown(
-        session, actor=actor, region=region, year=year or _this_year(), by=by
+        session, actor=actor, region=region, year=year or _this_year(), by=by, as_of=as_of
     )
 
 
@@ -91,12 +108,16 @@ async def get_breakdown(
 )
 @audited_read
 async def get_overview_report(
-    session: SessionDep, actor: ReaderUser, region: RegionParam = None, year: Year = None
+    session: SessionDep,
+    actor: ReaderUser,
+    region: RegionParam = None,
+    year: Year = None,
+    as_of: AsOf = None,
 ) -> Response:
     """The overview as a spreadsheet report, with a chart of the monthly assisted and trained
     counts (the download is audited)."""
     report = await stats_report.report(
-        session, actor=actor, region=region, year=year or _this_year()
+        session, actor=actor, region=region, year=year or _this_year(), as_of=as_of
     )
     return Response(
         report.content,

@@ -72,7 +72,18 @@ class Overview(ResponseModel):
     region_code: str
     region_name: str
     year: int
-    as_of: IsoDate
+    as_of: IsoDate = Field(
+        description="The day the figures are judged on (`?as_of=`, or today): the year's "
+        "facts up to it count, by the dates they carry."
+    )
+    provisional: bool = Field(
+        description="True while the year's stable-employment figure can still change: a job "
+        "started in the year may yet reach the stable period (until `final_on`)."
+    )
+    final_on: IsoDate = Field(
+        description="The day the year's figures become final: 31 December plus the "
+        "stable-employment period (180 days)."
+    )
     indicators: list[Indicator]
     claims: list[ClaimFigures]
     organisations: dict[str, int] = Field(description="workshops, bases, service_stations")

@@ -129,12 +129,10 @@ def hire_start(value: date, *, referred_at: datetime) -> None:
     _start("body.start_date", value, earliest=day_of(referred_at), since="the referral was made")
 
 
-def employment_start(value: date, *, registered_at: datetime) -> None:
-    """A job recorded without a referral starts on or after the worker's registration in the
-    system, at most ``START_AHEAD`` ahead."""
-    _start(
-        "body.start_date", value, earliest=day_of(registered_at), since="the worker was registered"
-    )
+def employment_start(value: date, *, registered_on: date) -> None:
+    """A job recorded without a referral starts on or after the worker's registration (建档立卡
+    day), at most ``START_AHEAD`` ahead."""
+    _start("body.start_date", value, earliest=registered_on, since="the worker was registered")
 
 
 def employment_end(value: date, *, start: date) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date
 
 import anyio.to_thread
 from openpyxl.chart import BarChart
@@ -24,11 +25,19 @@ class Report:
     content: bytes
 
 
-async def report(session: AsyncSession, *, actor: Actor, region: str | None, year: int) -> Report:
+async def report(
+    session: AsyncSession, *, actor: Actor, region: str | None, year: int, as_of: date | None = None
+) -> Report:
     """The overview of ``region`` (default: the actor's scope) and ``year`` as XLSX, its
     audit entry committed before the file is handed over."""
-    overview = await stats.overview(session, actor=actor, region=region, year=year)
-    monthly = await stats.breakdown(session, actor=actor, region=region, year=year, by="month")
+    overview = await stats.overview(session, actor=actor, region=region, year=year, as_of=as_of)
+    monthly = await stats.breakdown(
+        session, actor=actor, region=region, year=year, by="month", as_of=as_of
+    )
+    splits = [
+        await stats.breakdown(session, actor=actor, region=region, year=year, by=by, as_of=as_of)
+        for by in SPLIT_SHEETS
+    ]
     await audit.record(
         session,
         actor=actor,
@@ -36,19 +45,26 @@ async def report(session: AsyncSession, *, actor: Actor, region: str | None, yea
         resource_type="region",
         resource_id=overview.region_code,
         region_code=overview.region_code,
-        note={"format": "xlsx", "year": year},
+        note={"format": "xlsx", "year": year, "as_of": overview.as_of.isoformat()},
     )
     await commit(session)
-    content = await anyio.to_thread.run_sync(workbook, overview, monthly)
+    content = await anyio.to_thread.run_sync(workbook, overview, monthly, *splits)
     return Report(f"jobpath-{overview.region_code}-{year}.xlsx", content)
 
 
-def workbook(overview: Overview, monthly: Breakdown) -> bytes:
+# The breakdowns that get a sheet of their own, after the monthly one.
+SPLIT_SHEETS = ("poverty_status", "assigned")
+
+
+def workbook(overview: Overview, monthly: Breakdown, *splits: Breakdown) -> bytes:
     book = Book()
     sheet = book.sheet("overview")
     sheet.width("B", 40)
     sheet.append([f"{overview.region_name} ({overview.region_code}) — {overview.year}"])
-    sheet.append([f"as of {overview.as_of.isoformat()}"])
+    state = (
+        f"provisional until {overview.final_on.isoformat()}" if overview.provisional else "final"
+    )
+    sheet.append([f"as of {overview.as_of.isoformat()} ({state})"])
     sheet.append([])
     sheet.append(["indicator", "label", "numerator", "denominator", "value"])
     for item in overview.indicators:
@@ -75,7 +91,17 @@ def workbook(overview: Overview, monthly: Breakdown) -> bytes:
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(labels)
     months.add_chart(chart, "E2")
+    for split in splits:
+        _split_sheet(book, split)
 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _split_sheet(book: Book, split: Breakdown) -> None:
+    sheet = book.sheet(f"by {split.by}")
+    sheet.width("B", 40)
+    sheet.append([split.by, "label", *split.columns])
+    for row in split.rows:
+        sheet.append([row.key, row.label, *(row.values.get(c) for c in split.columns)])

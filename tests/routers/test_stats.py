@@ -68,6 +68,10 @@ INDICATORS = [
     "trained",
     "training_target",
     "employment_target",
+    "assigned",
+    "assigned_and_assisted",
+    "assisted_beyond_list",
+    "assigned_assistance_rate",
 ]
 STABLE_DAYS = 180  # JOBPATH_STABLE_EMPLOYMENT_DAYS, the default
 SKILLS_FEN = 80_000  # the skills-training subsidy of these tests, once per certificate
@@ -150,6 +154,12 @@ def expected(
             rate(assisted, employment_target) if employment_target is not None
             else (assisted, None, None)
         ),
+        # No assigned list here (tests/routers/test_assignments.py has one): every assisted
+        # labourer is assisted beyond it.
+        "assigned": (0, None, 0),
+        "assigned_and_assisted": (0, None, 0),
+        "assisted_beyond_list": (assisted, None, assisted),
+        "assigned_assistance_rate": rate(0, 0),
     }  # fmt: skip
 
 
@@ -540,7 +550,8 @@ async def test_township_without_workers_is_all_zeros_with_null_rates(factory: Fa
     assert (body["region_code"], body["region_name"]) == (GAOHUANG, "高皇镇")
     assert figures(body) == NOTHING
     rates = {k: v for k, v in figures(body).items() if k.endswith("_rate")}
-    assert rates == {"assistance_rate": (0, 0, None), "stable_employment_rate": (0, 0, None)}
+    assert rates == {"assistance_rate": (0, 0, None), "stable_employment_rate": (0, 0, None),
+                     "assigned_assistance_rate": (0, 0, None)}  # fmt: skip
     assert body["claims"] == []
     assert body["organisations"] == NO_ORGANISATIONS
     assert figures(await overview(d.admin, region=GAOHUANG, year=d.last_year)) == NOTHING
@@ -697,7 +708,7 @@ async def test_overview_report_xlsx(factory: Factory) -> None:
     )
     assert f"jobpath-{QIJI}-{d.year}.xlsx" in r.headers["content-disposition"]
     book = load_workbook(io.BytesIO(r.content))
-    assert book.sheetnames == ["overview", "monthly"]
+    assert book.sheetnames == ["overview", "monthly", "by poverty_status", "by assigned"]
     sheet = book["overview"]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = next(n for n, row in enumerate(rows) if row[0] == "indicator")

@@ -840,6 +840,9 @@ EXEMPT = {
     # The course catalogue is the district's, not a township's; only district admins change it.
     ("GET", "/training/courses/{course_id}"): "reference data every member of staff reads",
     ("PATCH", "/training/courses/{course_id}"): "district admins only; no tenant",
+    # A district's assigned list is changed by admins at district level or above only; an
+    # admin of another district gets the 404 (tests/routers/test_assignments.py).
+    ("DELETE", "/assignments/{assignment_id}"): "district admins only; probed per district",
 }
 
 

@@ -98,7 +98,7 @@ async def record(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -
     """A job a caseworker records that came without a referral (self-employment, migrant
     work, assistance posts …)."""
     worker = await workers.get(session, actor=actor, worker_id=data["worker_id"], for_update=True)
-    date_bounds.employment_start(data["start_date"], registered_at=worker.created_at)
+    date_bounds.employment_start(data["start_date"], registered_on=worker.registered_on)
     if (
         data.get("employer_id") is not None
         and await session.get(Employer, data["employer_id"]) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import distinct, extract, func, select
@@ -18,7 +19,7 @@ from app.models import (
 )
 from app.schemas.stats import Breakdown, BreakdownRow
 from app.scope import Actor, region_subtree
-from app.services.employments import today
+from app.services.stats import assigned
 from app.services.stats.measures import (
     Frame,
     completed_in,
@@ -32,7 +33,7 @@ from app.services.stats.measures import (
 )
 from app.services.stats.overview import claim_figures
 
-BREAKDOWNS = ("township", "month", "policy", "employer_kind")
+BREAKDOWNS = ("township", "month", "policy", "employer_kind", "poverty_status", "assigned")
 
 
 async def _by_township(session: AsyncSession, f: Frame) -> Breakdown:
@@ -48,14 +49,14 @@ async def _by_township(session: AsyncSession, f: Frame) -> Breakdown:
     registered = await grouped(session, select(town, func.count())
                                 .where(*is_registered(f)).group_by(town))  # fmt: skip
     able = await grouped(session, select(town, func.count())
-                          .where(*is_registered(f), *is_able()).group_by(town))  # fmt: skip
+                          .where(*is_registered(f), *is_able(f)).group_by(town))  # fmt: skip
     job_town = township_of(Employment.region_code)
     assisted = await grouped(session, select(job_town, func.count(distinct(
         col(Employment.worker_id)))).where(*job_started_in(f)).group_by(job_town))  # fmt: skip
     stable = await grouped(
         session,
         select(job_town, func.count(distinct(col(Employment.worker_id))))
-        .where(*job_started_in(f), is_stable(today()))
+        .where(*job_started_in(f), is_stable(f.judged_on))
         .group_by(job_town),
     )
     course_town = township_of(Enrolment.region_code)
@@ -118,7 +119,7 @@ async def _by_employer_kind(session: AsyncSession, f: Frame) -> Breakdown:
     )
     assisted = await grouped(session, base.where(*job_started_in(f)).group_by(kind))
     stable = await grouped(
-        session, base.where(*job_started_in(f), is_stable(today())).group_by(kind)
+        session, base.where(*job_started_in(f), is_stable(f.judged_on)).group_by(kind)
     )
     rows = [
         BreakdownRow(key=k, label=k, values={
@@ -136,9 +137,16 @@ async def _by_employer_kind(session: AsyncSession, f: Frame) -> Breakdown:
 
 
 async def breakdown(
-    session: AsyncSession, *, actor: Actor, region: str | None, year: int, by: str
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    region: str | None,
+    year: int,
+    by: str,
+    as_of: date | None = None,
 ) -> Breakdown:
-    f = await frame(session, actor=actor, region=region, year=year)
+    f = await frame(session, actor=actor, region=region, year=year, as_of=as_of)
     split = {"township": _by_township, "month": _by_month, "policy": _by_policy,
-             "employer_kind": _by_employer_kind}[by]  # fmt: skip
+             "employer_kind": _by_employer_kind, "poverty_status": assigned.by_poverty_status,
+             "assigned": assigned.by_list}[by]  # fmt: skip
     return await split(session, f)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -19,7 +21,7 @@ from app.models import (
 )
 from app.schemas.stats import ClaimFigures, Indicator, Overview
 from app.scope import Actor
-from app.services.employments import today
+from app.services.stats import assigned
 from app.services.stats.measures import (
     Frame,
     completed_in,
@@ -51,21 +53,20 @@ async def _target(session: AsyncSession, f: Frame, metric: TargetMetric) -> int 
 
 
 async def overview(
-    session: AsyncSession, *, actor: Actor, region: str | None, year: int
+    session: AsyncSession, *, actor: Actor, region: str | None, year: int, as_of: date | None = None
 ) -> Overview:
-    f = await frame(session, actor=actor, region=region, year=year)
-    now = today()
+    f = await frame(session, actor=actor, region=region, year=year, as_of=as_of)
     # One pass over the workers, one over the year's jobs (grouped per worker).
-    able_flag = case((and_(*is_able()), 1), else_=0)
+    able_flag = case((and_(*is_able(f)), 1), else_=0)
     registered, able = (await session.execute(
         select(func.count(), func.coalesce(func.sum(able_flag), 0)).where(*is_registered(f))
     )).one()  # fmt: skip
     per_worker = (
         select(col(Employment.worker_id).label("worker_id"),
-               func.max(case((is_stable(now), 1), else_=0)).label("stable"))
+               func.max(case((is_stable(f.judged_on), 1), else_=0)).label("stable"))
         .where(*job_started_in(f)).group_by(col(Employment.worker_id)).subquery()
     )  # fmt: skip
-    counted = and_(*is_registered(f), *is_able())
+    counted = and_(*is_registered(f), *is_able(f))
     assisted, stable, assisted_able = (await session.execute(
         select(func.count(), func.coalesce(func.sum(per_worker.c.stable), 0),
                func.coalesce(func.sum(case((counted, 1), else_=0)), 0))
@@ -87,15 +88,33 @@ async def overview(
         _rate("employment_target", "Assisted against the employment target", int(assisted),
               employment_target),
     ]  # fmt: skip
+    indicators += await _assigned_list(session, f)
     return Overview(
         region_code=f.region.code,
         region_name=f.region.name,
         year=year,
-        as_of=now,
+        as_of=f.judged_on,
+        provisional=f.provisional,
+        final_on=f.final_on,
         indicators=indicators,
         claims=await claim_figures(session, f),
         organisations=await _organisations(session, f),
     )
+
+
+async def _assigned_list(session: AsyncSession, f: Frame) -> list[Indicator]:
+    """The assigned list's indicators (definitions in :mod:`app.services.stats.assigned`)."""
+    listed = await assigned.figures(session, f)
+    return [
+        _count_indicator("assigned", "Assigned by the city (on the year's list)",
+                         listed.assigned),
+        _count_indicator("assigned_and_assisted", "Assigned and assisted",
+                         listed.assigned_and_assisted),
+        _count_indicator("assisted_beyond_list", "Assisted beyond the assigned list",
+                         listed.assisted_beyond_list),
+        _rate("assigned_assistance_rate", "Assistance rate of the assigned",
+              listed.assigned_and_assisted, listed.assigned),
+    ]  # fmt: skip
 
 
 async def claim_figures(session: AsyncSession, f: Frame) -> list[ClaimFigures]:
@@ -105,7 +124,7 @@ async def claim_figures(session: AsyncSession, f: Frame) -> list[ClaimFigures]:
                func.coalesce(func.sum(col(Claim.approved_amount_fen)), 0),
                func.coalesce(func.sum(col(Claim.paid_amount_fen)), 0))
         .where(f.within(Claim.region_code), col(Claim.period_start) >= f.start,
-               col(Claim.period_start) < f.end)
+               col(Claim.period_start) < f.end, col(Claim.created_at) < f.judged_moment)
         .group_by(col(Claim.policy_code), col(Claim.status))
         .order_by(col(Claim.policy_code), col(Claim.status))
     )).all()  # fmt: skip
