@@ -31,6 +31,7 @@ from app.models import (
     EnrolmentStatus,
     FollowUp,
     FollowUpStatus,
+    Household,
     Region,
     TrainingCourse,
     TrainingSession,
@@ -49,8 +50,8 @@ from app.schemas.backfill import (
     PovertyYearsEntry,
     RegistrationEntry,
 )
-from app.scope import Actor, writable
-from app.services import audit, date_bounds, employments, households, workers
+from app.scope import Actor, scope_filter, writable
+from app.services import audit, date_bounds, employments, workers
 from app.services.employments.core import add_months
 from app.services.training import SessionNotFound
 from app.services.training.enrolments import SessionFull
@@ -58,17 +59,73 @@ from app.services.training.enrolments import SessionFull
 
 @dataclass
 class _Done:
+    """What an entry did to its record; its audit entry is made once the batch is flushed
+    (a new record has its id only then)."""
+
     outcome: str
     resource_type: str
-    resource_id: int
-    change: audit.Change | None = None
+    record: Any
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+    @property
+    def resource_id(self) -> int:
+        return int(self.record.id)
+
+    def change(self, source: str) -> audit.Change | None:
+        if self.outcome == "unchanged":
+            return None
+        return audit.Change(
+            action=f"{self.resource_type}.backfill", resource_type=self.resource_type,
+            resource_id=self.record.id, region_code=getattr(self.record, "region_code", None),
+            before=self.before, after=self.after, note={"backfill": True, "source": source},
+            stamp=self.record if hasattr(self.record, "change_seq") else None,
+        )  # fmt: skip
+
+
+JobKey = tuple[int, date, str, int | None]  # worker, start, kind, employer: the same job
+
+
+@dataclass
+class _Loaded:
+    """The records a request's entries name, read once (and locked) for the whole request."""
+
+    workers: dict[int, Worker]
+    households: dict[int, Household]
+    jobs: dict[JobKey, Employment]
+
+
+async def _load(session: AsyncSession, actor: Actor, entries: Sequence[BackfillEntry]) -> _Loaded:
+    worker_ids = {e.worker_id for e in entries if not isinstance(e, (PovertyYearsEntry,
+                                                                     FollowUpEntry))}  # fmt: skip
+    household_ids = {e.household_id for e in entries if isinstance(e, PovertyYearsEntry)}
+    found = await session.scalars(
+        select(Worker).where(col(Worker.id).in_(worker_ids), col(Worker.deleted_at).is_(None),
+                             workers.visible(actor)).order_by(col(Worker.id)).with_for_update()
+    )  # fmt: skip
+    people = {w.id: w for w in found if w.id is not None}
+    homes = await session.scalars(
+        select(Household).where(col(Household.id).in_(household_ids),
+                                col(Household.deleted_at).is_(None),
+                                scope_filter(actor, region=col(Household.region_code)))
+        .order_by(col(Household.id)).with_for_update()
+    )  # fmt: skip
+    jobs = await session.scalars(
+        select(Employment).where(col(Employment.worker_id).in_(people),
+                                 col(Employment.deleted_at).is_(None))
+        .order_by(col(Employment.id))
+    )  # fmt: skip
+    held: dict[JobKey, Employment] = {}
+    for job in jobs:
+        held.setdefault((job.worker_id, job.start_date, job.kind, job.employer_id), job)
+    return _Loaded(people, {h.id: h for h in homes if h.id is not None}, held)
 
 
 class _Entry:
-    """One entry being applied: its position (for field names) and the request's source."""
+    """One entry being applied: its position (for field names), the request's records."""
 
-    def __init__(self, index: int, source: str) -> None:
-        self.index, self.source = index, source
+    def __init__(self, index: int, loaded: _Loaded) -> None:
+        self.index, self.loaded = index, loaded
 
     def field(self, name: str) -> str:
         return f"body.entries.{self.index}.{name}"
@@ -87,57 +144,46 @@ class _Entry:
         if earliest is not None:
             date_bounds.not_before(self.field(name), value, earliest=earliest, since=since)
 
-    def audited(self, action: str, record: Any, before: dict[str, Any] | None,
-                after: dict[str, Any], *, created: bool) -> _Done:  # fmt: skip
-        kind = action.split(".")[0]
-        change = audit.Change(
-            action=f"{kind}.backfill", resource_type=kind, resource_id=record.id,
-            region_code=getattr(record, "region_code", None), before=before, after=after,
-            note={"backfill": True, "source": self.source},
-            stamp=record if hasattr(record, "change_seq") else None,
-        )  # fmt: skip
-        return _Done("created" if created else "updated", kind, record.id, change)
+    def worker(self, worker_id: int) -> Worker:
+        found = self.loaded.workers.get(worker_id)
+        if found is None:
+            raise self.unknown("worker_id", "no such worker in your scope")
+        return found
+
+
+def _audited(kind: str, record: Any, before: dict[str, Any] | None, after: dict[str, Any],
+             *, created: bool) -> _Done:  # fmt: skip
+    return _Done("created" if created else "updated", kind, record, before, after)
 
 
 def _values(record: Any, names: Sequence[str]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
 
-def _unchanged(kind: str, record_id: int | None) -> _Done:
-    assert record_id is not None
-    return _Done("unchanged", kind, record_id)
-
-
-async def _worker(session: AsyncSession, actor: Actor, e: _Entry, worker_id: int) -> Worker:
-    try:
-        return await workers.get(session, actor=actor, worker_id=worker_id, for_update=True)
-    except workers.WorkerNotFound as exc:
-        raise e.unknown("worker_id", "no such worker in your scope") from exc
+def _unchanged(kind: str, record: Any) -> _Done:
+    return _Done("unchanged", kind, record)
 
 
 async def _registration(
     session: AsyncSession, actor: Actor, e: _Entry, entry: RegistrationEntry
 ) -> _Done:
-    worker = await _worker(session, actor, e, entry.worker_id)
+    worker = e.worker(entry.worker_id)
     e.past("registered_on", entry.registered_on, earliest=worker.birth_date,
            since="the labourer was born")  # fmt: skip
     if worker.registered_on == entry.registered_on:
-        return _unchanged("worker", worker.id)
+        return _unchanged("worker", worker)
     before = {"registered_on": worker.registered_on}
     worker.registered_on = entry.registered_on
-    return e.audited("worker", worker, before, {"registered_on": worker.registered_on},
-                     created=False)  # fmt: skip
+    return _audited("worker", worker, before, {"registered_on": worker.registered_on},
+                    created=False)  # fmt: skip
 
 
 async def _poverty_years(
     session: AsyncSession, actor: Actor, e: _Entry, entry: PovertyYearsEntry
 ) -> _Done:
-    try:
-        household = await households.get(
-            session, actor=actor, household_id=entry.household_id, for_update=True
-        )
-    except households.HouseholdNotFound as exc:
-        raise e.unknown("household_id", "no such household in your scope") from exc
+    household = e.loaded.households.get(entry.household_id)
+    if household is None:
+        raise e.unknown("household_id", "no such household in your scope")
     this_year = programme_today().year
     for name in ("identified_year", "lifted_year"):
         year = getattr(entry, name)
@@ -147,14 +193,14 @@ async def _poverty_years(
     wanted = {"identified_year": entry.identified_year, "lifted_year": entry.lifted_year}
     before = _values(household, names)
     if before == wanted:
-        return _unchanged("household", household.id)
+        return _unchanged("household", household)
     for name, value in wanted.items():
         setattr(household, name, value)
-    return e.audited("household", household, before, wanted, created=False)
+    return _audited("household", household, before, wanted, created=False)
 
 
 async def _ability(session: AsyncSession, actor: Actor, e: _Entry, entry: AbilityEntry) -> _Done:
-    worker = await _worker(session, actor, e, entry.worker_id)
+    worker = e.worker(entry.worker_id)
     e.past("effective_on", entry.effective_on)
     same = await session.scalar(
         select(WorkerAbilityChange).where(
@@ -163,7 +209,7 @@ async def _ability(session: AsyncSession, actor: Actor, e: _Entry, entry: Abilit
         ).order_by(col(WorkerAbilityChange.id).desc())
     )  # fmt: skip
     if same is not None and same.willing_and_able == entry.willing_and_able:
-        return _unchanged("worker", worker.id)
+        return _unchanged("worker", worker)
     assert worker.id is not None
     session.add(WorkerAbilityChange(worker_id=worker.id, effective_on=entry.effective_on,
                                     willing_and_able=entry.willing_and_able))  # fmt: skip
@@ -172,7 +218,7 @@ async def _ability(session: AsyncSession, actor: Actor, e: _Entry, entry: Abilit
     worker.able_changed_on = max(entry.effective_on, worker.able_changed_on or entry.effective_on)
     after = {"willing_and_able": entry.willing_and_able, "effective_on": entry.effective_on,
              "able_changed_on": worker.able_changed_on}  # fmt: skip
-    return e.audited("worker", worker, before, after, created=False)
+    return _audited("worker", worker, before, after, created=False)
 
 
 _JOB_FIELDS = ("title", "end_date", "end_reason", "monthly_wage_fen", "work_region_code",
@@ -182,7 +228,7 @@ _JOB_FIELDS = ("title", "end_date", "end_reason", "monthly_wage_fen", "work_regi
 async def _employment(
     session: AsyncSession, actor: Actor, e: _Entry, entry: EmploymentEntry
 ) -> _Done:
-    worker = await _worker(session, actor, e, entry.worker_id)
+    worker = e.worker(entry.worker_id)
     e.past("start_date", entry.start_date, earliest=worker.birth_date,
            since="the labourer was born")  # fmt: skip
     if entry.end_date is not None:
@@ -193,24 +239,16 @@ async def _employment(
         raise e.unknown("work_region_code", "unknown region")
     wanted = {name: getattr(entry, name) for name in _JOB_FIELDS}
     wanted["end_reason"] = entry.end_reason.value if entry.end_reason else None
-    employment = await session.scalar(
-        select(Employment).where(
-            col(Employment.worker_id) == worker.id,
-            col(Employment.start_date) == entry.start_date,
-            col(Employment.kind) == entry.employment_kind.value,
-            col(Employment.employer_id).is_(None) if entry.employer_id is None
-            else col(Employment.employer_id) == entry.employer_id,
-            col(Employment.deleted_at).is_(None),
-        ).order_by(col(Employment.id)).limit(1)
-    )  # fmt: skip
+    assert worker.id is not None
+    key = (worker.id, entry.start_date, entry.employment_kind.value, entry.employer_id)
+    employment = e.loaded.jobs.get(key)
     if employment is not None:
         before = _values(employment, _JOB_FIELDS)
         if before == wanted:
-            return _unchanged("employment", employment.id)
+            return _unchanged("employment", employment)
         for name, value in wanted.items():
             setattr(employment, name, value)
-        return e.audited("employment", employment, before, wanted, created=False)
-    assert worker.id is not None
+        return _audited("employment", employment, before, wanted, created=False)
     assert actor.id is not None
     employment = Employment(
         worker_id=worker.id, region_code=worker.region_code, kind=entry.employment_kind.value,
@@ -218,15 +256,16 @@ async def _employment(
         **wanted,
     )  # fmt: skip
     session.add(employment)
-    await session.flush()
-    return e.audited("employment", employment, None, employments.snapshot(employment),
-                     created=True)  # fmt: skip
+    e.loaded.jobs[key] = employment
+    return _Done("created", "employment", employment, None, wanted | {
+        "worker_id": worker.id, "kind": entry.employment_kind.value,
+        "employer_id": entry.employer_id, "start_date": entry.start_date})  # fmt: skip
 
 
 async def _completion(
     session: AsyncSession, actor: Actor, e: _Entry, entry: CompletionEntry
 ) -> _Done:
-    worker = await _worker(session, actor, e, entry.worker_id)
+    worker = e.worker(entry.worker_id)
     training = await session.scalar(
         select(TrainingSession).where(col(TrainingSession.id) == entry.session_id,
                                       writable(actor, region=col(TrainingSession.township_code)))
@@ -263,13 +302,12 @@ async def _completion(
     else:
         before = _values(enrolment, list(wanted))
         if before == wanted:
-            return _unchanged("enrolment", enrolment.id)
+            return _unchanged("enrolment", enrolment)
         for name, value in wanted.items():
             setattr(enrolment, name, value)
     if course.type not in worker.skills:
         worker.skills = [*worker.skills, course.type]
-    await session.flush()
-    return e.audited("enrolment", enrolment, before, wanted, created=before is None)
+    return _audited("enrolment", enrolment, before, wanted, created=before is None)
 
 
 async def _follow_up(session: AsyncSession, actor: Actor, e: _Entry, entry: FollowUpEntry) -> _Done:
@@ -302,12 +340,11 @@ async def _follow_up(session: AsyncSession, actor: Actor, e: _Entry, entry: Foll
     else:
         before = _values(follow_up, list(wanted))
         if before == wanted:
-            return _unchanged("follow_up", follow_up.id)
+            return _unchanged("follow_up", follow_up)
         for name, value in wanted.items():
             setattr(follow_up, name, value)
         follow_up.checked_by = actor.id
-    await session.flush()
-    return e.audited("follow_up", follow_up, before, wanted, created=before is None)
+    return _audited("follow_up", follow_up, before, wanted, created=before is None)
 
 
 _APPLY: dict[str, Any] = {
@@ -323,13 +360,15 @@ _APPLY: dict[str, Any] = {
 async def apply(
     session: AsyncSession, *, actor: Actor, source: str, entries: Sequence[BackfillEntry]
 ) -> list[_Done]:
-    """Apply every entry in the caller's transaction (not committed), auditing each change."""
-    done = []
-    for index, entry in enumerate(entries):
-        done.append(await _APPLY[entry.kind](session, actor, _Entry(index, source), entry))
-        await session.flush()
-    await audit.record_many(session, actor=actor,
-                            changes=[d.change for d in done if d.change is not None])  # fmt: skip
+    """Apply every entry in the caller's transaction (not committed), auditing each change:
+    the records the entries name are read once, the new ones written in one flush, and the
+    audit entries appended together."""
+    loaded = await _load(session, actor, entries)
+    done = [await _APPLY[entry.kind](session, actor, _Entry(index, loaded), entry)
+            for index, entry in enumerate(entries)]  # fmt: skip
+    await session.flush()
+    changes = [change for d in done if (change := d.change(source)) is not None]
+    await audit.record_many(session, actor=actor, changes=changes)
     return done
 
 
