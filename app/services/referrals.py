@@ -28,7 +28,7 @@ from app.models import (
     Worker,
 )
 from app.models.base import utcnow
-from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.referrals import ReferralRead
 from app.scope import Actor, scope_filter
 from app.services import audit, date_bounds, employments, vacancies, workers
@@ -111,18 +111,15 @@ async def get_all(
             stmt = stmt.where(col(column) == value)
     if filters.status:
         stmt = stmt.where(col(Referral.status) == filters.status.value)
-    if since is not None:
-        return await paginate_changes(
-            session,
-            stmt,
-            seq=col(Referral.change_seq),
-            updated_at=col(Referral.updated_at),
-            since=since,
-            params=params,
-            row=read,
-        )
-    page = await paginate(session, stmt, keys=[col(Referral.id)], params=params, row=read)
-    return SyncPage[ReferralRead](items=page.items, next_cursor=page.next_cursor)
+    return await synced_list(
+        session,
+        stmt,
+        record=Referral,
+        since=since,
+        params=params,
+        keys=[col(Referral.id)],
+        row=read,
+    )
 
 
 async def create(

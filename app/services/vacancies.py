@@ -13,7 +13,7 @@ from app.core.db import commit
 from app.core.sql import json_list_contains
 from app.errors import Conflict, FieldError, Forbidden, NotFound, RangeReversed
 from app.models import Employer, JobType, Region, Skill, Vacancy, VacancyStatus
-from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.vacancies import VacancyRead
 from app.scope import EVERYWHERE, Actor, region_subtree, scope_filter
 from app.services import audit, regions
@@ -120,19 +120,9 @@ async def get_all(
                 select(col(Region.code)).where(region_subtree(root.path))
             )
         )
-    if since is not None:
-        return await paginate_changes(
-            session,
-            stmt,
-            seq=col(Vacancy.change_seq),
-            updated_at=col(Vacancy.updated_at),
-            since=since,
-            params=params,
-            row=read,
-        )
-    stmt = stmt.where(col(Vacancy.deleted_at).is_(None))
-    page = await paginate(session, stmt, keys=[col(Vacancy.id)], params=params, row=read)
-    return SyncPage[VacancyRead](items=page.items, next_cursor=page.next_cursor)
+    return await synced_list(
+        session, stmt, record=Vacancy, since=since, params=params, keys=[col(Vacancy.id)], row=read
+    )
 
 
 async def _own_verified_employer(session: AsyncSession, actor: Actor) -> Employer:

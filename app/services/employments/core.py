@@ -15,7 +15,7 @@ from sqlmodel import col
 from app.core.config import get_settings
 from app.errors import NotFound
 from app.models import Employment, EmploymentKind, EmploymentStatus
-from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.employments import EmploymentRead
 from app.scope import Actor, scope_filter
 from app.services.date_bounds import today
@@ -114,16 +114,12 @@ async def get_all(
         stmt = stmt.where(col(Employment.end_date).is_(None))
     if filters.active is False:
         stmt = stmt.where(col(Employment.end_date).is_not(None))
-    if since is not None:
-        return await paginate_changes(
-            session,
-            stmt,
-            seq=col(Employment.change_seq),
-            updated_at=col(Employment.updated_at),
-            since=since,
-            params=params,
-            row=read,
-        )
-    stmt = stmt.where(col(Employment.deleted_at).is_(None))
-    page = await paginate(session, stmt, keys=[col(Employment.id)], params=params, row=read)
-    return SyncPage[EmploymentRead](items=page.items, next_cursor=page.next_cursor)
+    return await synced_list(
+        session,
+        stmt,
+        record=Employment,
+        since=since,
+        params=params,
+        keys=[col(Employment.id)],
+        row=read,
+    )

@@ -14,7 +14,7 @@ from sqlmodel import col
 from app.core.db import commit
 from app.errors import Conflict, NotFound
 from app.models import Attendance, EmploymentStatus, Enrolment, EnrolmentStatus, TrainingSession
-from app.pagination import PageParams, SyncPage, SyncPoint, paginate, paginate_changes
+from app.pagination import PageParams, SyncPage, SyncPoint, synced_list
 from app.schemas.training import EnrolmentRead
 from app.scope import Actor, scope_filter
 from app.services import audit, date_bounds, employments, workers
@@ -106,19 +106,15 @@ async def list_enrolments(
         stmt = stmt.where(col(Enrolment.worker_id) == worker_id)
     if status is not None:
         stmt = stmt.where(col(Enrolment.status) == status.value)
-    if since is not None:
-        return await paginate_changes(
-            session,
-            stmt,
-            seq=col(Enrolment.change_seq),
-            updated_at=col(Enrolment.updated_at),
-            since=since,
-            params=params,
-            row=enrolment_read,
-        )
-    page = await paginate(session, stmt, keys=[col(Enrolment.id)], params=params,
-                          row=enrolment_read)  # fmt: skip
-    return SyncPage[EnrolmentRead](items=page.items, next_cursor=page.next_cursor)
+    return await synced_list(
+        session,
+        stmt,
+        record=Enrolment,
+        since=since,
+        params=params,
+        keys=[col(Enrolment.id)],
+        row=enrolment_read,
+    )
 
 
 async def enrol(
@@ -150,18 +146,13 @@ async def enrol(
         await session.flush()
     except IntegrityError as exc:
         raise AlreadyInTraining("The worker was enrolled a moment ago.") from exc
-    await take_seats(session, actor, training, 1)
+    seat = take_seats(training, 1)
     await _set_status(session, actor, worker, EmploymentStatus.in_training.value)
-    await audit.record(
-        session,
-        actor=actor,
-        action="enrolment.create",
-        resource_type="enrolment",
-        resource_id=enrolment.id,
-        region_code=enrolment.region_code,
-        after={"session_id": session_id, "worker_id": worker_id},
-        stamp=enrolment,
-    )
+    created = audit.Change(
+        "enrolment.create", "enrolment", enrolment.id, enrolment.region_code,
+        after={"session_id": session_id, "worker_id": worker_id}, stamp=enrolment,
+    )  # fmt: skip
+    await audit.record_many(session, actor=actor, changes=[created, seat])
     await commit(session, result=enrolment)
     assert enrolment.id is not None
     return await get_enrolment(session, actor=actor, enrolment_id=enrolment.id)
@@ -256,7 +247,7 @@ async def drop(
     enrolment = await _active(session, actor, enrolment_id)
     training = await session.get(TrainingSession, enrolment.session_id, with_for_update=True)
     assert training is not None
-    await take_seats(session, actor, training, -1)
+    await audit.record_many(session, actor=actor, changes=[take_seats(training, -1)])
     await _end(
         session,
         actor,

@@ -254,7 +254,7 @@ async def _drop_all(session: AsyncSession, actor: Actor, training: TrainingSessi
     )).all()  # fmt: skip
     # Dropped enrolments give their seats back; completed ones keep theirs.
     if active:
-        await take_seats(session, actor, training, -len(active))
+        await audit.record_many(session, actor=actor, changes=[take_seats(training, -len(active))])
     for enrolment in active:
         await _end(
             session,
@@ -266,21 +266,13 @@ async def _drop_all(session: AsyncSession, actor: Actor, training: TrainingSessi
         )
 
 
-async def take_seats(
-    session: AsyncSession, actor: Actor, training: TrainingSession, seats: int
-) -> None:
-    """Take (or, negative, give back) seats of a locked session: its seats left change, so
-    the change is audited and stamped like any edit of the session."""
+def take_seats(training: TrainingSession, seats: int) -> audit.Change:
+    """Take (or, negative, give back) seats of a locked session. Its seats left change, so
+    the caller audits the change it returns with its own (which stamps the session for the
+    phones that sync it)."""
     before = training.enrolled
     training.enrolled += seats
-    await audit.record(
-        session,
-        actor=actor,
-        action="training_session.seats",
-        resource_type="training_session",
-        resource_id=training.id,
-        region_code=training.township_code,
-        before={"enrolled": before},
-        after={"enrolled": training.enrolled},
-        stamp=training,
-    )
+    return audit.Change(
+        "training_session.seats", "training_session", training.id, training.township_code,
+        before={"enrolled": before}, after={"enrolled": training.enrolled}, stamp=training,
+    )  # fmt: skip
