@@ -14,7 +14,7 @@ changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -55,6 +55,7 @@ from app.services import audit, date_bounds, employments, workers
 from app.services.employments.core import add_months
 from app.services.training import SessionNotFound
 from app.services.training.enrolments import SessionFull
+from app.services.training.sessions import take_seats
 
 
 @dataclass
@@ -67,6 +68,8 @@ class _Done:
     record: Any
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    # What else the entry changed (a session's seats, a worker's skills), audited with it.
+    also: list[audit.Change] = field(default_factory=list)
 
     @property
     def resource_id(self) -> int:
@@ -266,6 +269,7 @@ async def _completion(
     session: AsyncSession, actor: Actor, e: _Entry, entry: CompletionEntry
 ) -> _Done:
     worker = e.worker(entry.worker_id)
+    also: list[audit.Change] = []
     training = await session.scalar(
         select(TrainingSession).where(col(TrainingSession.id) == entry.session_id,
                                       writable(actor, region=col(TrainingSession.township_code)))
@@ -292,7 +296,7 @@ async def _completion(
     if enrolment is None:
         if training.enrolled >= training.capacity:
             raise SessionFull(f"Session {training.id} has no free seat for this completion.")
-        training.enrolled += 1
+        also.append(take_seats(training, 1))
         enrolment = Enrolment(session_id=training.id, worker_id=worker.id,
                               region_code=worker.region_code, course_type=course.type,
                               previous_status=worker.employment_status, enrolled_by=actor.id,
@@ -306,8 +310,15 @@ async def _completion(
         for name, value in wanted.items():
             setattr(enrolment, name, value)
     if course.type not in worker.skills:
-        worker.skills = [*worker.skills, course.type]
-    return _audited("enrolment", enrolment, before, wanted, created=before is None)
+        skills = worker.skills
+        worker.skills = [*skills, course.type]
+        also.append(audit.Change(
+            "worker.backfill", "worker", worker.id, worker.region_code,
+            before={"skills": skills}, after={"skills": worker.skills}, stamp=worker,
+        ))  # fmt: skip
+    done = _audited("enrolment", enrolment, before, wanted, created=before is None)
+    done.also = also
+    return done
 
 
 async def _follow_up(session: AsyncSession, actor: Actor, e: _Entry, entry: FollowUpEntry) -> _Done:
@@ -367,7 +378,11 @@ async def apply(
     done = [await _APPLY[entry.kind](session, actor, _Entry(index, loaded), entry)
             for index, entry in enumerate(entries)]  # fmt: skip
     await session.flush()
-    changes = [change for d in done if (change := d.change(source)) is not None]
+    changes = []
+    for d in done:
+        change = d.change(source)
+        note = {"backfill": True, "source": source}
+        changes += [change, *(replace(c, note=note) for c in d.also)] if change else []
     await audit.record_many(session, actor=actor, changes=changes)
     return done
 

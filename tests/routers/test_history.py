@@ -210,11 +210,15 @@ async def test_every_change_is_audited_as_a_backfill_with_its_source(
     await backfill(d.admin, *d.history)
     entries = await audit_entries(session)
     backfills = [e for e in entries if e.action.endswith(".backfill")]
-    assert len(backfills) == 12
+    # 12 entries, and b's skills gained by the completion (so phones receive the worker).
+    assert len(backfills) == 13
     assert {e.action for e in backfills} == {
         "worker.backfill", "employment.backfill", "enrolment.backfill", "household.backfill"
     }  # fmt: skip
     assert all(e.changes["_note"] == {"backfill": True, "source": SOURCE} for e in backfills)
+    # The completion took a seat of the session: its change is stamped for the phones too.
+    [seat] = [e for e in entries if e.action == "training_session.seats"][-1:]
+    assert seat.changes["enrolled"] == {"before": 0, "after": 1}
 
 
 async def test_a_household_lifted_out_gets_its_year(factory: Factory) -> None:
