@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
 from app.models import AuditEntry
+from app.models.base import programme_today
 from app.services import auth, claims, claims_export
 from tests.factories import (
     PINGWEI,
@@ -114,7 +115,8 @@ async def test_the_stats_report_is_audited(factory: Factory) -> None:
         user.id, "region", QIJI
     )  # fmt: skip
     assert mine["region_code"] == QIJI
-    assert mine["changes"]["_note"] == {"format": "xlsx", "year": 2026}
+    assert mine["changes"]["_note"] == {"format": "xlsx", "year": 2026,
+                                        "as_of": programme_today().isoformat()}  # fmt: skip
     assert (by_cw["actor_role"], by_cw["changes"]["_note"]["year"]) == ("caseworker", 2025)
 
 

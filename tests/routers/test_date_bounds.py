@@ -381,6 +381,16 @@ BOUNDED = {
     ("WorkerVisitCreate", "visited_at"): "visit_time",
     ("HouseholdVisitCreate", "visited_at"): "visit_time",
     ("EventCreate", "date"): "event_date",
+    ("PhotoUpload", "taken_at"): "photo_time",
+    # The admin's backfill of older history: every day lies in the past (not after today);
+    # a registration or a job not before the labourer's birth, a completion not before its
+    # session, a follow-up check not before its job (app/services/backfill.py).
+    ("RegistrationEntry", "registered_on"): "not_after",
+    ("AbilityEntry", "effective_on"): "not_after",
+    ("EmploymentEntry", "start_date"): "not_after",
+    ("EmploymentEntry", "end_date"): "not_after",
+    ("CompletionEntry", "completed_on"): "not_after",
+    ("FollowUpEntry", "checked_on"): "not_after",
 }
 UNBOUNDED = {
     # Admins plan sessions ahead and record past ones; what a worker did in a session is
