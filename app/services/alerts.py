@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.config import get_settings
 from app.models import (
+    AuditEntry,
     Claim,
     ClaimStatus,
     Employment,
@@ -148,6 +149,36 @@ async def _paid_twice(session: AsyncSession, actor: Actor) -> list[Alert]:
     return alerts
 
 
+async def _on_backfilled_history(session: AsyncSession, actor: Actor) -> list[Alert]:
+    """A live claim whose employment or completion an admin brought in by backfill: older
+    history no caseworker or employer recorded when it happened, worth checking against the
+    source its audit entry names before the money goes."""
+
+    def backfilled(kind: str, record_id: Any) -> Any:
+        return (
+            select(col(AuditEntry.id)).where(
+                col(AuditEntry.resource_type) == kind,
+                col(AuditEntry.resource_id) == cast(record_id, String),
+                col(AuditEntry.action) == f"{kind}.backfill",
+            ).exists()
+        )  # fmt: skip
+
+    rows = (await session.execute(
+        select(col(Claim.id), col(Claim.worker_id)).where(
+            claims.visible(actor), col(Claim.status).in_(_LIVE),
+            backfilled("employment", col(Claim.employment_id))
+            | backfilled("enrolment", col(Claim.enrolment_id)),
+        ).order_by(col(Claim.id))
+    )).all()  # fmt: skip
+    return [
+        Alert(kind="claim_on_backfilled_history", severity="medium",
+              description=f"Claim {cid} pays on an employment or completion an admin brought "
+                          "in by backfill; check it against the source in its audit entry.",
+              claim_ids=[cid], worker_ids=[wid])
+        for cid, wid in rows
+    ]  # fmt: skip
+
+
 async def _approved_unpaid(session: AsyncSession, actor: Actor) -> list[Alert]:
     days = get_settings().unpaid_alert_days
     cutoff = today() - timedelta(days=days)
@@ -169,6 +200,7 @@ CHECKS: tuple[Any, ...] = (
     _no_evidence,
     _shared,
     _paid_twice,
+    _on_backfilled_history,
     _approved_unpaid,
 )
 

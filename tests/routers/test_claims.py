@@ -1277,6 +1277,31 @@ class TestAlerts:
         [alert] = await alerts(await factory.as_role("auditor"), "no_evidence")
         assert (alert["claim_ids"], alert["worker_ids"]) == ([claim["id"]], [job.worker["id"]])
 
+    async def test_a_claim_paying_on_history_an_admin_brought_in(
+        self, desk: Bureau, factory: Factory
+    ) -> None:
+        cw = await factory.as_role("caseworker")
+        admin = await factory.as_role("admin", region=QIJI)
+        person = await new_worker(cw)
+        r = await admin.post("/api/v1/backfill", json={"source": "乡镇台账", "entries": [
+            {"kind": "registration", "worker_id": person["id"], "registered_on": on(400)},
+            {"kind": "employment", "worker_id": person["id"],
+             "employment_kind": "assistance_post", "start_date": on(250)},
+        ]})  # fmt: skip
+        assert r.status_code == 200, r.text
+        post = {"id": r.json()["entries"][1]["resource_id"]}
+        claim = await file_claim(cw, post_claim(person, post))
+        auditor = await factory.as_role("auditor")
+        assert await alerts(auditor, "claim_on_backfilled_history") == []  # a draft: not yet
+        await move_claim(cw, claim["id"], "submit")
+        [alert] = await alerts(auditor, "claim_on_backfilled_history")
+        assert (alert["claim_ids"], alert["worker_ids"]) == ([claim["id"]], [person["id"]])
+        assert alert["severity"] == "medium"
+        # A claim on a job the caseworker recorded as it happened raises none.
+        other, recorded = await on_post(factory, cw)
+        await move_claim(cw, (await file_claim(cw, post_claim(other, recorded)))["id"], "submit")
+        assert len(await alerts(auditor, "claim_on_backfilled_history")) == 1
+
     async def test_one_bank_account_on_claims_of_three_workers(
         self, desk: Bureau, factory: Factory
     ) -> None:
